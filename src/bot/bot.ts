@@ -1,0 +1,90 @@
+/**
+ * Builds the bot from its parts. The same function serves Telegram, the local chat and the
+ * tests; only the API underneath (real, emulated, recorded) and the storage differ.
+ */
+import { sequentialize } from "@grammyjs/runner";
+import { Bot, type Middleware, session, type StorageAdapter } from "grammy";
+import type { LanguageCode, UserFromGetMe } from "grammy/types";
+import { hintLanguage, LANGS } from "../i18n/index.js";
+import { SESSION_PREFIX } from "../storage/keys.js";
+import type { BotDeps, QadamContext, SessionData } from "./context.js";
+import { help } from "./features/help.js";
+import { interview } from "./features/interview.js";
+import { language } from "./features/language.js";
+import { privacy } from "./features/privacy.js";
+import { send, tr } from "./render.js";
+
+export interface CreateBotOptions {
+  token: string;
+  deps: BotDeps;
+  storage: StorageAdapter<SessionData>;
+  /** Maps a private chat id to its storage id (an HMAC, so key names do not reveal who wrote). */
+  sessionId: (chatId: number) => string;
+  /** Known bot identity, so no getMe call is needed (tests, local chat). */
+  botInfo?: UserFromGetMe;
+  /** Another Bot API server: self-hosted, or an emulator in tests. */
+  apiRoot?: string;
+  /** Handle updates of one chat one at a time (needed with @grammyjs/runner). */
+  sequential?: boolean;
+}
+
+export function createBot(o: CreateBotOptions): Bot<QadamContext> {
+  const bot = new Bot<QadamContext>(o.token, {
+    ...(o.botInfo ? { botInfo: o.botInfo } : {}),
+    ...(o.apiRoot ? { client: { apiRoot: o.apiRoot } } : {}),
+  });
+  // Qadam works in private chats only: a group would expose a person to everyone in it.
+  bot.drop((ctx) => ctx.chat !== undefined && ctx.chat.type !== "private");
+  if (o.sequential) bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  bot.use(answerEveryCallback);
+  bot.use(session<SessionData, QadamContext>({
+    initial: () => ({}),
+    storage: o.storage,
+    prefix: SESSION_PREFIX,
+    getSessionKey: (ctx) => (ctx.chat?.type === "private" ? o.sessionId(ctx.chat.id) : undefined),
+  }));
+  bot.use((ctx, next) => {
+    ctx.deps = o.deps;
+    ctx.lang = (ctx.chat ? ctx.session.lang : undefined) ?? hintLanguage(ctx.from?.language_code);
+    ctx.t = o.deps.i18n.getFixedT(ctx.lang);
+    return next();
+  });
+  // Inside the session: an error still lets the session save the state the engine computed,
+  // so an answer already accepted is not lost because a message failed to send.
+  bot.errorBoundary(async (err) => {
+    const ctx = err.ctx;
+    ctx.deps.logger.error({ update: ctx.update.update_id, err: err.error instanceof Error ? err.error.message : String(err.error) }, "update failed");
+    await send(ctx, tr(ctx, "common:errors.internal")).catch(() => {});
+  }, language, privacy, interview, help);
+  bot.catch((err) => {
+    o.deps.logger.error({ update: err.ctx.update.update_id, err: err.error instanceof Error ? err.error.message : String(err.error) }, "update failed outside the features");
+  });
+  return bot;
+}
+
+/** Telegram shows a spinner until a callback is answered: answer it once, whatever happens. */
+const answerEveryCallback: Middleware<QadamContext> = async (ctx, next) => {
+  if (!ctx.callbackQuery) return next();
+  let answered = false;
+  const original = ctx.answerCallbackQuery.bind(ctx);
+  ctx.answerCallbackQuery = (...args: Parameters<typeof original>) => {
+    answered = true;
+    return original(...args);
+  };
+  try {
+    await next();
+  } finally {
+    if (!answered) await original().catch(() => {});
+  }
+};
+
+/** The command menu in each language (Telegram takes two-letter codes: uz shows Latin Uzbek). */
+export async function registerCommands(bot: Bot<QadamContext>, deps: BotDeps): Promise<void> {
+  const names = ["start", "back", "mydata", "pause", "language", "restart", "delete", "help"];
+  for (const lang of [...LANGS, undefined]) {
+    if (lang === "uz-Cyrl") continue;
+    const t = deps.i18n.getFixedT(lang ?? "en");
+    const commands = names.map((c) => ({ command: c, description: t(`common:commands.${c}`) as string }));
+    await bot.api.setMyCommands(commands, lang ? { language_code: lang.slice(0, 2) as LanguageCode } : {});
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The one context type every feature of the bot sees.
+ */
+import type { Context, SessionFlavor } from "grammy";
+import type { i18n } from "i18next";
+import type { InterviewState } from "../flow/engine.js";
+import type { FlowSet } from "../flow/model.js";
+import type { Lang, Translate } from "../i18n/index.js";
+import type { Logger } from "../logger.js";
+
+/** What is stored for one person. Nothing else: no names, no Telegram profile. */
+export interface SessionData {
+  lang?: Lang;
+  interview?: InterviewState;
+  /** The message id of the last question shown, so it can be closed when answered. */
+  lastQuestion?: number;
+}
+
+/** What the bot is built from; tests and the local chat pass their own. */
+export interface BotDeps {
+  flows: FlowSet;
+  i18n: i18n;
+  logger: Logger;
+  retentionDays: number;
+  /** Today's date as YYYY-MM-DD: the clock stays at the edge. */
+  today: () => string;
+}
+
+export interface QadamFlavor {
+  deps: BotDeps;
+  lang: Lang;
+  t: Translate;
+}
+
+export type QadamContext = Context & SessionFlavor<SessionData> & QadamFlavor;

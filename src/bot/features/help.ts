@@ -1,0 +1,14 @@
+/**
+ * /help, and what happens to anything the bot does not understand: unknown commands and
+ * photos, voice messages or files (which Qadam does not read, to keep nothing it does not need).
+ */
+import { Composer } from "grammy";
+import type { QadamContext } from "../context.js";
+import { send, tr } from "../render.js";
+
+export const help = new Composer<QadamContext>();
+const pm = help.chatType("private");
+
+pm.command("help", (ctx) => send(ctx, tr(ctx, "common:help")));
+pm.on("message:text", (ctx) => send(ctx, tr(ctx, "common:help")));
+pm.on("message", (ctx) => send(ctx, tr(ctx, "common:errors.unsupported")));

@@ -1,0 +1,59 @@
+/**
+ * The interview itself: /start, answers by button or by typing, /back, /pause. Every input goes
+ * through the pure engine; this composer only loads and stores the state and shows the result.
+ */
+import { Composer } from "grammy";
+import { decodeButton } from "../../flow/codec.js";
+import { type Input, startState, step } from "../../flow/engine.js";
+import type { QadamContext } from "../context.js";
+import { choices, send, show, tr } from "../render.js";
+import { askLanguage } from "./language.js";
+
+export const interview = new Composer<QadamContext>();
+const pm = interview.chatType("private");
+
+/** Runs one input through the engine, stores the new state, shows what it says. */
+export async function runInterview(ctx: QadamContext, input: Input, pressed?: number): Promise<void> {
+  const { flows, logger } = ctx.deps;
+  const result = step(flows, ctx.session.interview ?? startState(flows), input);
+  ctx.session.interview = result.state;
+  logger.info({ update: ctx.update.update_id, input: input.type, node: result.state.node }, "step");
+  await show(ctx, result.say, pressed);
+}
+
+/** /start: pick a language first; a returning person is offered to continue, start over or delete. */
+export async function start(ctx: QadamContext): Promise<void> {
+  if (!ctx.session.lang) return askLanguage(ctx);
+  const answered = Object.keys(ctx.session.interview?.answers ?? {}).length;
+  if (answered === 0) return runInterview(ctx, { type: "current" });
+  await send(
+    ctx,
+    tr(ctx, "common:resume.prompt"),
+    choices(ctx, [
+      ["common:resume.continue", "r|c"],
+      ["common:resume.restart", "z|ask"],
+      ["common:resume.delete", "x|ask"],
+    ]),
+  );
+}
+
+pm.command("start", start);
+pm.command("back", (ctx) => (ctx.session.lang ? runInterview(ctx, { type: "back_command" }) : askLanguage(ctx)));
+pm.command("pause", (ctx) => send(ctx, tr(ctx, "common:pause")));
+
+pm.callbackQuery("r|c", async (ctx) => {
+  await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } });
+  await runInterview(ctx, { type: "current" });
+});
+
+pm.callbackQuery(/^q\|/, async (ctx) => {
+  const pressed = decodeButton(ctx.callbackQuery.data);
+  if (!pressed || !ctx.session.lang) return start(ctx);
+  await runInterview(ctx, pressed, ctx.callbackQuery.message?.message_id);
+});
+
+pm.on("message:text", async (ctx, next) => {
+  if (ctx.message.text.startsWith("/")) return next();
+  if (!ctx.session.lang) return askLanguage(ctx);
+  await runInterview(ctx, { type: "text", text: ctx.message.text, today: ctx.deps.today() });
+});

@@ -1,0 +1,42 @@
+/**
+ * Configuration from the environment, checked with zod at start-up. Without BOT_TOKEN, Qadam runs
+ * the local chat in the terminal; with it, the bot on Telegram. Whatever is persisted (Telegram
+ * mode, or any Redis) needs real keys: a missing key is a start-up error, never a silent
+ * throwaway that would make saved answers unreadable after a restart.
+ */
+import { z } from "zod";
+
+const b64url32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes in base64url (43 characters); generate with: npm run keys:session");
+
+const schema = z
+  .object({
+    BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{30,}$/, "does not look like a Telegram bot token").optional(),
+    TELEGRAM_API_ROOT: z.url().optional(),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional(),
+    SESSION_KEYS: z.string().optional(),
+    SESSION_SECRET: b64url32.optional(),
+    SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+    FLOWS_DIR: z.string().default("flows"),
+    LOCALES_DIR: z.string().default("locales"),
+  })
+  .superRefine((c, ctx) => {
+    const persistent = c.BOT_TOKEN !== undefined || c.REDIS_URL !== undefined;
+    if (!persistent) return;
+    const why = c.BOT_TOKEN ? "BOT_TOKEN is set" : "REDIS_URL is set";
+    if (!c.SESSION_KEYS) ctx.addIssue({ code: "custom", path: ["SESSION_KEYS"], message: `is required when ${why}: answers are stored encrypted with it` });
+    if (!c.SESSION_SECRET) ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: `is required when ${why}: it hides chat ids in storage key names` });
+  });
+
+export type Config = z.infer<typeof schema> & { mode: "telegram" | "local" };
+
+/** Reads the environment; throws one readable error that lists every bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Qadam cannot start; fix these settings:\n${lines.join("\n")}`);
+  }
+  return { ...result.data, mode: result.data.BOT_TOKEN ? "telegram" : "local" };
+}

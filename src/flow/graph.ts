@@ -1,0 +1,116 @@
+/**
+ * Graph checks over a compiled flow set: targets exist, conditions name real questions and options,
+ * every node is reachable, every node can reach an end, there are no cycles (an interview must
+ * always finish), and every button fits Telegram's 64-byte callback data.
+ */
+import { longestCallbackData } from "./codec.js";
+import { type CompiledNode, type FlowSet, isQuestion, type Problem } from "./model.js";
+import type { Condition } from "./schema.js";
+
+/** Every node a node can lead to, in a stable order. */
+export function successors(node: CompiledNode): string[] {
+  const out = new Set<string>();
+  for (const o of node.options) if (o.next) out.add(o.next);
+  for (const r of node.next) out.add(r.goto);
+  return [...out];
+}
+
+export function graphProblems(set: FlowSet): Problem[] {
+  const problems: Problem[] = [];
+  const at = (n: CompiledNode, where: string, message: string) => problems.push({ file: n.file, where: `nodes.${n.id}${where}`, message });
+
+  for (const n of set.nodes.values()) {
+    for (const [i, o] of n.options.entries()) {
+      if (o.next && !set.nodes.has(o.next)) at(n, `.options.${i}.next`, `goes to "${o.next}", which does not exist`);
+    }
+    for (const [i, r] of n.next.entries()) {
+      if (!set.nodes.has(r.goto)) at(n, `.next${n.next.length > 1 ? `.${i}` : ""}`, `goes to "${r.goto}", which does not exist`);
+      if (r.if) for (const msg of conditionProblems(set, r.if)) at(n, `.next.${i}.if`, msg);
+    }
+    if (n.type === "choice" && n.next.length === 0) {
+      const lost = n.options.filter((o) => !o.next).map((o) => o.id);
+      if (lost.length) at(n, ".next", `options ${lost.join(", ")} have no next and the node has none either`);
+      if (!n.required) at(n, ".next", "a question that can be skipped needs a node-level next (used when it is skipped)");
+    }
+    if (n.type !== "end" && successors(n).length === 0) at(n, "", "leads nowhere: add a next");
+    const longest = longestCallbackData(n);
+    if (Buffer.byteLength(longest) > 64) at(n, "", `a button's callback data would be ${Buffer.byteLength(longest)} bytes; Telegram allows 64`);
+  }
+  if (problems.length || !set.nodes.has(set.entry)) return problems;
+
+  // Reachability from the entry, and the ability to reach an end.
+  const reached = new Set<string>([set.entry]);
+  const queue = [set.entry];
+  while (queue.length) {
+    for (const s of successors(set.nodes.get(queue.pop()!)!)) {
+      if (!reached.has(s)) {
+        reached.add(s);
+        queue.push(s);
+      }
+    }
+  }
+  const canEnd = new Set<string>([...set.nodes.values()].filter((n) => n.type === "end").map((n) => n.ref));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const n of set.nodes.values()) {
+      if (!canEnd.has(n.ref) && successors(n).some((s) => canEnd.has(s))) {
+        canEnd.add(n.ref);
+        changed = true;
+      }
+    }
+  }
+  for (const n of set.nodes.values()) {
+    if (!reached.has(n.ref)) at(n, "", "cannot be reached from the start of the interview");
+    if (!canEnd.has(n.ref)) at(n, "", "cannot reach an end node: a person would be trapped here");
+  }
+  const cycle = findCycle(set);
+  if (cycle) {
+    const first = set.nodes.get(cycle[0]!)!;
+    at(first, "", `is part of a loop (${cycle.join(" → ")}); an interview must always move forward`);
+  }
+  return problems;
+}
+
+function conditionProblems(set: FlowSet, c: Condition): string[] {
+  if ("all" in c) return c.all.flatMap((x) => conditionProblems(set, x));
+  if ("any" in c) return c.any.flatMap((x) => conditionProblems(set, x));
+  if ("not" in c) return conditionProblems(set, c.not);
+  const q = set.nodes.get(c.answer);
+  if (!q) return [`the condition asks about "${c.answer}", which does not exist`];
+  if (!isQuestion(q)) return [`the condition asks about "${c.answer}", which is not a question`];
+  const known = new Set(q.options.map((o) => o.id));
+  const values = "is" in c ? [c.is] : "in" in c ? c.in : "includes" in c ? [c.includes] : [];
+  const out: string[] = [];
+  if (("is" in c || "in" in c) && q.type !== "choice") out.push(`"is"/"in" need a choice question, "${c.answer}" is ${q.type}`);
+  if ("includes" in c && q.type !== "multi") out.push(`"includes" needs a multi question, "${c.answer}" is ${q.type}`);
+  if (("gte" in c || "lte" in c) && q.type !== "number") out.push(`"gte"/"lte" need a number question, "${c.answer}" is ${q.type}`);
+  for (const v of values) if (!known.has(v)) out.push(`"${c.answer}" has no option "${v}"`);
+  return out;
+}
+
+/** A loop in the graph, as a list of refs, or undefined. */
+function findCycle(set: FlowSet): string[] | undefined {
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (ref: string): string[] | undefined => {
+    state.set(ref, 1);
+    stack.push(ref);
+    for (const s of successors(set.nodes.get(ref)!)) {
+      if (state.get(s) === 1) return [...stack.slice(stack.indexOf(s)), s];
+      if (!state.has(s)) {
+        const found = visit(s);
+        if (found) return found;
+      }
+    }
+    stack.pop();
+    state.set(ref, 2);
+    return undefined;
+  };
+  for (const ref of set.nodes.keys()) {
+    if (!state.has(ref)) {
+      const found = visit(ref);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}

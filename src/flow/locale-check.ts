@@ -1,0 +1,149 @@
+/**
+ * Checks the locales against the flows and the code, so that no person ever sees a missing key,
+ * a blank message, a broken placeholder or HTML that Telegram refuses:
+ * - every key a flow needs exists and is non-empty in all five languages, with the context
+ *   variant (e.g. `_family`) wherever a node speaks about the person concerned;
+ * - every language has the same keys as English, and exactly the plural forms its own grammar
+ *   needs (Russian: one, few, many, other) wherever English has a plural;
+ * - `{{placeholders}}` are the same in every language;
+ * - every text is valid Telegram HTML;
+ * - no key is unused (a flow namespace by its nodes, any other namespace by the code in src/);
+ * - every locale states its review state in `_meta.json`.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { parseTelegramHtml } from "../bot/telegram-rules.js";
+import { LANGS, type LocaleData } from "../i18n/index.js";
+import type { FlowSet, Problem } from "./model.js";
+
+const PLURAL = /_(zero|one|two|few|many|other)$/;
+
+export function flatten(obj: unknown, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (obj && typeof obj === "object" && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out[prefix] = obj;
+  return out;
+}
+
+/** Every `ns:key` → value of one language. */
+function flatLang(data: LocaleData, lang: string): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (const [ns, json] of Object.entries(data[lang] ?? {})) for (const [k, v] of Object.entries(flatten(json))) m.set(`${ns}:${k}`, v);
+  return m;
+}
+
+const placeholders = (s: string) => new Set([...s.matchAll(/\{\{\s*-?\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]!));
+const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+const pluralForms = (lang: string) => new Intl.PluralRules(lang).resolvedOptions().pluralCategories as string[];
+
+/** Keys the flows need: texts, their context variants, help texts and option labels. */
+export function flowKeys(set: FlowSet): Map<string, string> {
+  const keys = new Map<string, string>(); // key → where it is needed
+  for (const n of set.nodes.values()) {
+    const at = `${n.file} › nodes.${n.id}`;
+    keys.set(n.textKey, at);
+    if (n.aboutPerson) for (const c of set.contexts) keys.set(`${n.textKey}_${c}`, `${at} (about_person, context "${c}")`);
+    if (n.helpKey) keys.set(n.helpKey, at);
+    for (const o of n.options) keys.set(o.labelKey, `${at}.options.${o.id}`);
+  }
+  return keys;
+}
+
+/** Keys (or key prefixes ending in ".") that the code refers to as `ns:key` literals. */
+export function codeKeys(srcDir: string): { exact: Set<string>; prefixes: string[] } {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const visit = (dir: string) => {
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) visit(p);
+      else if (p.endsWith(".ts")) {
+        for (const m of readFileSync(p, "utf8").matchAll(/["'`]([a-z][\w-]*:[\w.]+?)(\$\{|["'`])/g)) {
+          if (m[2] === "${") prefixes.push(m[1]!);
+          else exact.add(m[1]!);
+        }
+      }
+    }
+  };
+  visit(srcDir);
+  return { exact, prefixes };
+}
+
+export function localeProblems(set: FlowSet, data: LocaleData, opts: { localesDir: string; srcDir?: string }): Problem[] {
+  const problems: Problem[] = [];
+  const file = (lang: string, key: string) => `${opts.localesDir}/${lang}/${key.split(":")[0]}.json`;
+  const en = flatLang(data, "en");
+  const enBases = new Set<string>();
+  for (const k of en.keys()) if (PLURAL.test(k)) enBases.add(k.replace(PLURAL, ""));
+
+  for (const lang of LANGS) {
+    const meta = join(opts.localesDir, lang, "_meta.json");
+    if (!existsSync(meta)) problems.push({ file: meta, where: "", message: "missing: every locale states its review state" });
+    else {
+      try {
+        const m = JSON.parse(readFileSync(meta, "utf8")) as { review?: { state?: unknown } };
+        if (typeof m.review?.state !== "string") problems.push({ file: meta, where: "review.state", message: "must say the review state" });
+      } catch {
+        problems.push({ file: meta, where: "", message: "not valid JSON" });
+      }
+    }
+    if (!data[lang]) {
+      problems.push({ file: `${opts.localesDir}/${lang}/`, where: "", message: "the locale is missing" });
+      continue;
+    }
+    const here = flatLang(data, lang);
+    for (const [key, value] of here) {
+      if (typeof value !== "string") problems.push({ file: file(lang, key), where: key, message: "must be a string" });
+      else if (!value.trim()) problems.push({ file: file(lang, key), where: key, message: "is empty" });
+      else {
+        const html = parseTelegramHtml(value);
+        if ("error" in html) problems.push({ file: file(lang, key), where: key, message: `Telegram would refuse it: ${html.error}` });
+      }
+      if (PLURAL.test(key)) continue;
+      if (!en.has(key)) problems.push({ file: file(lang, key), where: key, message: "is not in English (en): remove it or add it there" });
+    }
+    for (const key of en.keys()) {
+      if (PLURAL.test(key)) continue;
+      if (!here.has(key)) problems.push({ file: file(lang, key), where: key, message: "is missing" });
+      else if (typeof here.get(key) === "string" && !same(placeholders(here.get(key) as string), placeholders(en.get(key) as string))) {
+        problems.push({ file: file(lang, key), where: key, message: `placeholders differ from English: ${[...placeholders(en.get(key) as string)].join(", ") || "none"}` });
+      }
+    }
+    for (const base of enBases) {
+      const need = pluralForms(lang);
+      const have = [...here.keys()].filter((k) => PLURAL.test(k) && k.replace(PLURAL, "") === base).map((k) => PLURAL.exec(k)![1]!);
+      const missing = need.filter((f) => !have.includes(f));
+      const extra = have.filter((f) => !need.includes(f));
+      if (missing.length) problems.push({ file: file(lang, base), where: base, message: `needs the plural form(s) ${missing.map((f) => `${base}_${f}`).join(", ")}` });
+      if (extra.length) problems.push({ file: file(lang, base), where: base, message: `has plural form(s) ${lang} does not use: ${extra.join(", ")}` });
+      const enVars = new Set([...en.entries()].filter(([k]) => k.replace(PLURAL, "") === base && PLURAL.test(k)).flatMap(([, v]) => [...placeholders(String(v))]));
+      for (const f of have) {
+        const v = placeholders(String(here.get(`${base}_${f}`)));
+        if (![...v].every((x) => enVars.has(x))) problems.push({ file: file(lang, base), where: `${base}_${f}`, message: `placeholders differ from English: ${[...enVars].join(", ")}` });
+      }
+    }
+  }
+
+  // Keys the flows need, in every language.
+  const needed = flowKeys(set);
+  for (const [key, where] of needed) {
+    for (const lang of LANGS) {
+      const v = flatLang(data, lang).get(key);
+      if (typeof v !== "string" || !v.trim()) problems.push({ file: file(lang, key), where: key, message: `is missing or empty; needed by ${where}` });
+    }
+  }
+
+  // Unused keys, judged in English (a check for CI; a running bot is not harmed by them).
+  if (!opts.srcDir) return problems;
+  const flowIds = new Set(set.flows.keys());
+  const code = codeKeys(opts.srcDir);
+  for (const key of en.keys()) {
+    const base = key.replace(PLURAL, "");
+    const ns = key.split(":")[0]!;
+    const used = flowIds.has(ns)
+      ? needed.has(key)
+      : code.exact.has(base) || code.prefixes.some((p) => base.startsWith(p)) || needed.has(key);
+    if (!used) problems.push({ file: file("en", key), where: key, message: "is not used by any flow or code: remove it" });
+  }
+  return problems;
+}

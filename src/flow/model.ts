@@ -1,0 +1,78 @@
+/**
+ * The compiled form of the flows: what the engine walks. Targets are qualified (`flow/node`) and
+ * text keys resolved, so the engine never has to know file names or key conventions.
+ */
+import type { Condition, NodeType } from "./schema.js";
+
+export interface CompiledOption {
+  id: string;
+  labelKey: string;
+  /** Qualified target; absent means the node's own `next`. */
+  next?: string;
+  context?: string;
+  exclusive?: boolean;
+}
+
+export interface CompiledRule {
+  if?: Condition;
+  goto: string;
+}
+
+export interface CompiledNode {
+  /** `flow/node`: the id used in answers, paths and callback data. */
+  ref: string;
+  flow: string;
+  id: string;
+  /** The file the node came from, for error messages. */
+  file: string;
+  type: NodeType;
+  textKey: string;
+  helpKey?: string;
+  required: boolean;
+  aboutPerson: boolean;
+  options: CompiledOption[];
+  next: CompiledRule[];
+  maxLength?: number;
+  min?: number;
+  max?: number;
+  allowFuture?: boolean;
+}
+
+export interface CompiledFlow {
+  id: string;
+  version: number;
+  file: string;
+  start: string;
+}
+
+export interface FlowSet {
+  /** Qualified start node of the entry flow. */
+  entry: string;
+  flows: ReadonlyMap<string, CompiledFlow>;
+  nodes: ReadonlyMap<string, CompiledNode>;
+  /** Every i18next context an option can switch on (e.g. "family"). */
+  contexts: readonly string[];
+}
+
+/** One thing wrong with a flow or a locale, named so a flow editor can find it. */
+export interface Problem {
+  file: string;
+  where: string;
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}${p.where ? ` › ${p.where}` : ""}: ${p.message}`;
+}
+
+export class FlowProblems extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`The flows have ${problems.length} problem(s):\n${problems.map((p) => "  - " + formatProblem(p)).join("\n")}`);
+    this.name = "FlowProblems";
+  }
+}
+
+export const isQuestion = (n: CompiledNode): boolean => n.type !== "info" && n.type !== "end";
+
+/** Qualify a target written inside `flow`: `node` → `flow/node`, `other/node` stays. */
+export const qualify = (flow: string, t: string): string => (t.includes("/") ? t : `${flow}/${t}`);

@@ -1,0 +1,128 @@
+/**
+ * The shape of a flow file (`flows/<id>.yaml`), checked with zod when flows are loaded.
+ *
+ * A flow holds logic only: node ids, option ids, branching. Every human text is an i18n key,
+ * derived by convention (`<flow>:<node>.text`, `<flow>:<node>.help`, `<flow>:<node>.options.<option>`)
+ * or named explicitly, so a translator can never change what the bot does, and a flow editor never
+ * has to touch wording.
+ */
+import { z } from "zod";
+
+/** Node, option and flow ids: short, ASCII, language-neutral; they end up in callback data. */
+export const slug = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,23}$/, "must be a short id: a-z, 0-9 and _, starting with a letter, at most 24 characters");
+
+/** A jump target: `node` inside the same flow, or `flow/node` into another flow. */
+export const target = z
+  .string()
+  .regex(/^([a-z][a-z0-9_]{0,23}\/)?[a-z][a-z0-9_]{0,23}$/, "must be a node id, or flow/node for a node in another flow");
+
+/** An explicit i18n key, always with its namespace: `common:yes`. */
+export const i18nKey = z
+  .string()
+  .regex(/^[a-z][a-zA-Z0-9_-]*:[a-zA-Z0-9_.-]+$/, "must be an i18n key with its namespace, e.g. common:yes");
+
+/**
+ * The condition language used in `next` rules. It is data, not code: there is no eval, and the
+ * loader checks that each condition names a real question and real option ids.
+ */
+export type Condition =
+  | { answer: string; is: string }
+  | { answer: string; in: string[] }
+  | { answer: string; includes: string }
+  | { answer: string; skipped: boolean }
+  | { answer: string; answered: boolean }
+  | { answer: string; gte?: number; lte?: number }
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
+
+export const condition: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ answer: target, is: slug }),
+    z.strictObject({ answer: target, in: z.array(slug).min(1) }),
+    z.strictObject({ answer: target, includes: slug }),
+    z.strictObject({ answer: target, skipped: z.boolean() }),
+    z.strictObject({ answer: target, answered: z.boolean() }),
+    z
+      .strictObject({ answer: target, gte: z.number().optional(), lte: z.number().optional() })
+      .refine((c) => c.gte !== undefined || c.lte !== undefined, "a comparison needs gte or lte"),
+    z.strictObject({ all: z.array(condition).min(1) }),
+    z.strictObject({ any: z.array(condition).min(1) }),
+    z.strictObject({ not: condition }),
+  ]),
+);
+
+export const rule = z.strictObject({ if: condition.optional(), goto: target });
+export type Rule = z.infer<typeof rule>;
+
+/** `next` is a single target, or rules tried in order; the last rule has no `if`, so there is always a way on. */
+export const next = z.union([
+  target,
+  z
+    .array(rule)
+    .min(1)
+    .refine((rules) => rules[rules.length - 1]?.if === undefined, "the last rule must have no 'if', so that there is always a way on"),
+]);
+export type Next = z.infer<typeof next>;
+
+const common = {
+  /** Overrides the conventional text key. */
+  text: i18nKey.optional(),
+  /** The node has a help text (`<node>.help`), shown under the question. */
+  help: z.boolean().optional(),
+  /** A question without a "Skip" button. Use sparingly: every question should be skippable. */
+  required: z.boolean().optional(),
+  /**
+   * The text speaks about the person concerned, so it needs a variant for each context that an
+   * option declares (e.g. `<node>.text_family` when a relative answers for the person).
+   */
+  about_person: z.boolean().optional(),
+};
+
+const option = z.strictObject({
+  id: slug,
+  label: i18nKey.optional(),
+  next: target.optional(),
+  /** Choosing this option addresses later person-related questions in this i18next context. */
+  context: slug.optional(),
+});
+
+const multiOption = z.strictObject({
+  id: slug,
+  label: i18nKey.optional(),
+  /** "None of these"-style option: choosing it clears the others, and the others clear it. */
+  exclusive: z.boolean().optional(),
+});
+
+export const node = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("info"), ...common, next }),
+  z.strictObject({ type: z.literal("choice"), ...common, options: z.array(option).min(2).max(12), next: next.optional() }),
+  z.strictObject({ type: z.literal("multi"), ...common, options: z.array(multiOption).min(2).max(12), next }),
+  z.strictObject({ type: z.literal("text"), ...common, max_length: z.number().int().min(1).max(3000).default(1000), next }),
+  z.strictObject({
+    type: z.literal("number"),
+    ...common,
+    min: z.number().int().default(0),
+    max: z.number().int().default(1_000_000),
+    next,
+  }),
+  z.strictObject({ type: z.literal("date"), ...common, allow_future: z.boolean().default(false), next }),
+  z.strictObject({ type: z.literal("end"), text: i18nKey.optional(), about_person: z.boolean().optional() }),
+]);
+export type NodeDef = z.infer<typeof node>;
+export type NodeType = NodeDef["type"];
+
+export const flowFile = z.strictObject({
+  id: slug,
+  version: z.number().int().min(1),
+  /** The flow every interview starts with. Exactly one flow has it. */
+  entry: z.boolean().optional(),
+  start: slug,
+  nodes: z.record(slug, node).refine((nodes) => Object.keys(nodes).length > 0, "a flow needs at least one node"),
+});
+export type FlowFile = z.infer<typeof flowFile>;
+
+/** Node types that take an answer (and so can be skipped, changed and summarised). */
+export const QUESTION_TYPES: ReadonlySet<NodeType> = new Set(["choice", "multi", "text", "number", "date"]);

@@ -1,0 +1,105 @@
+/**
+ * Encryption of session values at rest, so that a Redis dump or a seized server alone does not
+ * reveal anybody's answers. XChaCha20-Poly1305 (libsodium) with a random nonce per write; the
+ * storage key is bound as associated data, so a value cannot be moved to another person's key.
+ *
+ * Keys live in a keyring: the first key encrypts, every key decrypts. Each value names its key id,
+ * so a new key can be put first and old sessions stay readable until they expire.
+ */
+import sodium from "libsodium-wrappers";
+import type { StorageAdapter } from "grammy";
+
+const B64 = () => sodium.base64_variants.URLSAFE_NO_PADDING;
+
+/** Call once at start-up, before any key is parsed or any value encrypted. */
+export async function cryptoReady(): Promise<void> {
+  await sodium.ready;
+}
+
+export interface Keyring {
+  current: { id: string; key: Uint8Array };
+  byId: ReadonlyMap<string, Uint8Array>;
+}
+
+/** Parses `id:base64url-key[,id:key…]`; the first key is the one that encrypts. */
+export function parseKeyring(spec: string, name = "SESSION_KEYS"): Keyring {
+  const byId = new Map<string, Uint8Array>();
+  const entries = spec.split(",").map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) throw new Error(`${name} is empty. Generate a key with: npm run keys:session`);
+  for (const entry of entries) {
+    const m = /^([A-Za-z0-9_-]{1,16}):([A-Za-z0-9_-]{43})$/.exec(entry);
+    if (!m) throw new Error(`${name}: each entry must look like "k1:<43 base64url characters>" (generate one with: npm run keys:session)`);
+    const key = sodium.from_base64(m[2]!, B64());
+    if (key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES) throw new Error(`${name}: key "${m[1]}" is not 32 bytes`);
+    if (byId.has(m[1]!)) throw new Error(`${name}: key id "${m[1]}" appears twice`);
+    byId.set(m[1]!, key);
+  }
+  const [id, key] = [...byId.entries()][0]!;
+  return { current: { id, key }, byId };
+}
+
+/** A fresh key entry for SESSION_KEYS, e.g. `k1:…`. */
+export function newKeyEntry(id = "k1"): string {
+  return `${id}:${sodium.to_base64(sodium.crypto_aead_xchacha20poly1305_ietf_keygen(), B64())}`;
+}
+
+/** A fresh random 32-byte secret, base64url. */
+export function newSecret(): string {
+  return sodium.to_base64(sodium.randombytes_buf(32), B64());
+}
+
+export function encryptValue(keyring: Keyring, storageKey: string, plaintext: string): string {
+  const { id, key } = keyring.current;
+  const nonce = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad(id, storageKey), null, nonce, key);
+  return `v1.${id}.${sodium.to_base64(nonce, B64())}.${sodium.to_base64(ct, B64())}`;
+}
+
+/** The plaintext, or an Error saying why it cannot be read (unknown key, tampering, bad format). */
+export function decryptValue(keyring: Keyring, storageKey: string, stored: string): string | Error {
+  const parts = stored.split(".");
+  if (parts.length !== 4 || parts[0] !== "v1") return new Error("not an encrypted session value");
+  const [, id, nonce, ct] = parts as [string, string, string, string];
+  const key = keyring.byId.get(id);
+  if (!key) return new Error(`encrypted with key "${id}", which is not in the keyring`);
+  try {
+    const pt = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sodium.from_base64(ct, B64()), ad(id, storageKey), sodium.from_base64(nonce, B64()), key);
+    return sodium.to_string(pt);
+  } catch {
+    return new Error("the value does not decrypt (wrong key, or changed)");
+  }
+}
+
+const ad = (keyId: string, storageKey: string) => `qadam-session|${keyId}|${storageKey}`;
+
+/**
+ * A grammY storage adapter that encrypts every value before handing it to `inner` (Redis or
+ * memory). An unreadable value is reported and treated as absent: the person starts afresh
+ * rather than the bot failing on every message.
+ */
+export class EncryptedStorage<T> implements StorageAdapter<T> {
+  constructor(
+    private readonly inner: StorageAdapter<string>,
+    private readonly keyring: Keyring,
+    private readonly onUnreadable: (storageKey: string, why: Error) => void = () => {},
+  ) {}
+
+  async read(key: string): Promise<T | undefined> {
+    const stored = await this.inner.read(key);
+    if (stored === undefined) return undefined;
+    const plain = decryptValue(this.keyring, key, stored);
+    if (plain instanceof Error) {
+      this.onUnreadable(key, plain);
+      return undefined;
+    }
+    return JSON.parse(plain) as T;
+  }
+
+  async write(key: string, value: T): Promise<void> {
+    await this.inner.write(key, encryptValue(this.keyring, key, JSON.stringify(value)));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.inner.delete(key);
+  }
+}
