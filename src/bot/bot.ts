@@ -56,8 +56,15 @@ export function createBot(o: CreateBotOptions): Bot<QadamContext> {
     ctx.deps.logger.error({ update: ctx.update.update_id, err: err.error instanceof Error ? err.error.message : String(err.error) }, "update failed");
     await send(ctx, tr(ctx, "common:errors.internal")).catch(() => {});
   }, language, privacy, interview, help);
-  bot.catch((err) => {
-    o.deps.logger.error({ update: err.ctx.update.update_id, err: err.error instanceof Error ? err.error.message : String(err.error) }, "update failed outside the features");
+  // Outside the features (e.g. Redis is down, so the session cannot load): nothing was changed,
+  // so say so plainly in the language Telegram suggests, and let the person try again.
+  bot.catch(async (err) => {
+    const ctx = err.ctx;
+    o.deps.logger.error({ update: ctx.update.update_id, err: err.error instanceof Error ? err.error.message : String(err.error) }, "update failed outside the features");
+    if (ctx.chat?.type !== "private") return;
+    const t = o.deps.i18n.getFixedT(hintLanguage(ctx.from?.language_code));
+    await ctx.api.sendMessage(ctx.chat.id, t("common:errors.unavailable") as string, { parse_mode: "HTML" }).catch(() => {});
+    if (ctx.callbackQuery) await ctx.api.answerCallbackQuery(ctx.callbackQuery.id).catch(() => {});
   });
   return bot;
 }

@@ -326,7 +326,10 @@ export function reconcile(set: FlowSet, state: InterviewState): { state: Intervi
     const n = set.nodes.get(ref);
     if (n && isValid(n, a)) fitting[ref] = a;
   }
-  const answers = prune(set, fitting);
+  // Answers that still fit are all kept, even those the path does not reach right now: when a
+  // new question was inserted, they come back into use once it is answered (and the next
+  // answer prunes whatever the path then leaves behind).
+  const answers = fitting;
   const kept = Object.keys(answers);
   const versions: Record<string, number> = {};
   for (const ref of kept) {

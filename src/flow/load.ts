@@ -4,7 +4,7 @@
  * file and the node, so a broken flow never reaches a person.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { basename, join } from "node:path";
 import { parse, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { graphProblems } from "./graph.js";
@@ -22,7 +22,7 @@ export function loadFlowsFromDir(dir: string): FlowSet {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
     .sort()
-    .map((f) => ({ path: relative(process.cwd(), join(dir, f)) || f, text: readFileSync(join(dir, f), "utf8") }));
+    .map((f) => ({ path: join(dir, f), text: readFileSync(join(dir, f), "utf8") }));
   return loadFlows(files);
 }
 

@@ -1,0 +1,64 @@
+/**
+ * `npm start`. With BOT_TOKEN: the bot on Telegram, by long polling through @grammyjs/runner,
+ * one update at a time per chat. Without it: the local chat in this terminal, or on piped input.
+ */
+import { autoRetry } from "@grammyjs/auto-retry";
+import { run } from "@grammyjs/runner";
+import { buildApp } from "./app.js";
+import { registerCommands } from "./bot/bot.js";
+import { LOCAL_BOT, runLocalChat } from "./cli/local-chat.js";
+import { loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  if (config.mode === "local") {
+    const interactive = Boolean(process.stdin.isTTY);
+    // Logs would mix with the chat: only warnings and worse, on stderr.
+    const logger = createLogger(config.LOG_LEVEL ?? "warn");
+    const app = await buildApp(config, logger, { botInfo: LOCAL_BOT });
+    if (interactive) {
+      console.log("Qadam local chat: no BOT_TOKEN, so the bot talks here. Type a number or letter to press a button, or a message; /help lists the commands; Ctrl-D quits.");
+    }
+    const languageCode = (process.env["LANG"] ?? "").split(/[_.]/)[0] || undefined;
+    const lines = await runLocalChat(app.bot, { input: process.stdin, print: (l) => console.log(l), interactive, ...(languageCode ? { languageCode } : {}) });
+    await app.close();
+    if (!interactive && lines === 0) {
+      console.error(
+        "Qadam: no BOT_TOKEN is set, and there is neither a terminal nor any input for the local chat.\n" +
+          "Run `npm start` in a terminal, pipe lines into it (printf '/start\\n1\\n' | npm start), or set BOT_TOKEN to run on Telegram.",
+      );
+      return 2;
+    }
+    return 0;
+  }
+
+  const logger = createLogger(config.LOG_LEVEL ?? "info");
+  const app = await buildApp(config, logger, { sequential: true });
+  app.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
+  await app.bot.init();
+  await registerCommands(app.bot, app.deps);
+  const runner = run(app.bot);
+  logger.info({ bot: app.bot.botInfo.username }, "Qadam is running on Telegram (long polling)");
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    await runner.stop();
+    await app.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  await runner.task();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,146 @@
+/**
+ * `npm run flows:check` on the real content, and on broken copies of it: one test per class of
+ * mistake a flow editor or translator can make, each expecting a message that names the file and
+ * the node or key.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadContent } from "../src/app.js";
+import { FlowProblems, formatProblem } from "../src/flow/model.js";
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A copy of flows/ and locales/ with one mistake put in; returns the problems the check reports. */
+function problemsWith(edit: { flow?: (yaml: string) => string; files?: Record<string, string>; locale?: [lang: string, ns: string, change: (j: Json) => void][] }): string[] {
+  const root = mkdtempSync(join(tmpdir(), "qadam-flows-"));
+  dirs.push(root);
+  cpSync("flows", join(root, "flows"), { recursive: true });
+  cpSync("locales", join(root, "locales"), { recursive: true });
+  const opening = join(root, "flows", "opening.yaml");
+  if (edit.flow) writeFileSync(opening, edit.flow(readFileSync(opening, "utf8")));
+  for (const [name, text] of Object.entries(edit.files ?? {})) writeFileSync(join(root, name), text);
+  for (const [lang, ns, change] of edit.locale ?? []) {
+    const file = join(root, "locales", lang, `${ns}.json`);
+    const json = JSON.parse(readFileSync(file, "utf8")) as Json;
+    change(json);
+    writeFileSync(file, JSON.stringify(json, null, 2));
+  }
+  try {
+    loadContent(join(root, "flows"), join(root, "locales"), true);
+    return [];
+  } catch (e) {
+    if (!(e instanceof FlowProblems)) throw e;
+    return e.problems.map((p) => formatProblem(p).replaceAll(root + "/", ""));
+  }
+}
+
+const addNodes = (yaml: string, nodes: string) => yaml.replace("nodes:\n", `nodes:\n${nodes}`);
+
+describe("flows:check", () => {
+  it("passes on the flows and locales in the repository", () => {
+    const out = execFileSync("npx", ["tsx", "src/cli/flows-check.ts"], { encoding: "utf8" });
+    expect(out).toMatch(/all good/);
+  });
+
+  it("names the file and node of a schema error", () => {
+    const p = problemsWith({ flow: (y) => y.replace("  country:\n    type: choice", "  country:\n    type: choise") });
+    expect(p.join("\n")).toMatch(/flows\/opening\.yaml › nodes\.country\.type: /);
+  });
+
+  it("reports YAML that does not parse", () => {
+    expect(problemsWith({ flow: (y) => y + "\n  broken: [\n" }).join("\n")).toMatch(/flows\/opening\.yaml: not valid YAML/);
+  });
+
+  it("reports a jump to a node that does not exist", () => {
+    const p = problemsWith({ flow: (y) => y.replace("next: consent", "next: consnet") });
+    expect(p).toContain('flows/opening.yaml › nodes.about.next: goes to "opening/consnet", which does not exist');
+  });
+
+  it("reports a node nobody can reach", () => {
+    const p = problemsWith({ flow: (y) => addNodes(y, "  orphan:\n    type: end\n") });
+    expect(p.join("\n")).toMatch(/nodes\.orphan: cannot be reached from the start/);
+  });
+
+  it("reports a trap: nodes from which no end can be reached", () => {
+    const p = problemsWith({
+      flow: (y) =>
+        addNodes(y.replace("      - id: not_now\n        next: not_now", "      - id: not_now\n        next: loop_a"), "  loop_a:\n    type: info\n    next: loop_b\n  loop_b:\n    type: info\n    next: loop_a\n"),
+    });
+    expect(p.join("\n")).toMatch(/nodes\.loop_a: cannot reach an end node/);
+  });
+
+  it("reports a loop even when it has a way out", () => {
+    const p = problemsWith({
+      flow: (y) =>
+        y.replace("    next:\n      - if: { answer: country, in: [kz, uz] }", "    next:\n      - if: { answer: country, is: other }\n        goto: who\n      - if: { answer: country, in: [kz, uz] }"),
+    });
+    expect(p.join("\n")).toMatch(/is part of a loop \(opening\/(who|country) → /);
+  });
+
+  it("reports a condition on an option that does not exist", () => {
+    const p = problemsWith({ flow: (y) => y.replace("in: [kz, uz]", "in: [kz, fr]") });
+    expect(p).toContain('flows/opening.yaml › nodes.country.next.0.if: "opening/country" has no option "fr"');
+  });
+
+  it("reports a question that can be skipped but has nowhere to go when skipped", () => {
+    const p = problemsWith({ flow: (y) => y.replace("        context: family\n    next: country", "        context: family\n        next: country") });
+    expect(p.join("\n")).toMatch(/nodes\.who\.next: options self, relative have no next and the node has none either/);
+  });
+
+  it("reports two entry flows", () => {
+    const p = problemsWith({ files: { "flows/second.yaml": "id: second\nversion: 1\nentry: true\nstart: a\nnodes:\n  a:\n    type: end\n" } });
+    expect(p.join("\n")).toMatch(/only one flow may be marked `entry: true`, found: opening, second/);
+  });
+
+  it("reports a missing text in one language", () => {
+    const p = problemsWith({ locale: [["kk", "opening", (j) => delete j.country.options.uz]] });
+    expect(p).toContain("locales/kk/opening.json › opening:country.options.uz: is missing");
+  });
+
+  it("reports a missing _family variant on a question about the person", () => {
+    const p = problemsWith({ locale: [["ru", "opening", (j) => delete j.country.text_family]] });
+    expect(p.join("\n")).toMatch(/locales\/ru\/opening\.json › opening:country\.text_family: is missing or empty; needed by flows\/opening\.yaml › nodes\.country \(about_person, context "family"\)/);
+  });
+
+  it("reports a Russian plural form that is missing", () => {
+    const p = problemsWith({ locale: [["ru", "common", (j) => delete j.retention_few]] });
+    expect(p).toContain("locales/ru/common.json › common:retention: needs the plural form(s) common:retention_few");
+  });
+
+  it("reports placeholders that differ between languages", () => {
+    const p = problemsWith({ locale: [["uz-Cyrl", "common", (j) => (j.errors.number = String(j.errors.number).replace("{{max}}", "{{maks}}"))]] });
+    expect(p.join("\n")).toMatch(/locales\/uz-Cyrl\/common\.json › common:errors\.number: placeholders differ from English/);
+  });
+
+  it("reports an empty text", () => {
+    const p = problemsWith({ locale: [["uz-Latn", "opening", (j) => (j.who.text = " ")]] });
+    expect(p).toContain("locales/uz-Latn/opening.json › opening:who.text: is empty");
+  });
+
+  it("reports HTML that Telegram would refuse", () => {
+    const p = problemsWith({
+      locale: [
+        ["kk", "common", (j) => (j.mydata.none = "A & B")],
+        ["en", "opening", (j) => (j.thanks.text = "<b>Thank you")],
+      ],
+    });
+    expect(p.join("\n")).toMatch(/locales\/kk\/common\.json › common:mydata\.none: Telegram would refuse it: can't parse entities: bare "&"/);
+    expect(p.join("\n")).toMatch(/locales\/en\/opening\.json › opening:thanks\.text: Telegram would refuse it: .*not closed/);
+  });
+
+  it("reports a key that nothing uses", () => {
+    const p = problemsWith({ locale: [["en", "opening", (j) => (j.who.options.cousin = "A cousin")]] });
+    expect(p).toContain("locales/en/opening.json › opening:who.options.cousin: is not used by any flow or code: remove it");
+  });
+
+  it("reports a locale without its review state", () => {
+    const p = problemsWith({ files: { "locales/kk/_meta.json": "{}" } });
+    expect(p.join("\n")).toMatch(/locales\/kk\/_meta\.json › review\.state: must say the review state/);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Drives the real bot the way a person would: typing, pressing buttons by their visible label,
+ * sending commands. After every update it checks what Telegram would have checked: no refused
+ * call, and every button press answered.
+ */
+import { expect } from "vitest";
+import type { Update } from "grammy/types";
+import { buildApp, type App } from "../../src/app.js";
+import { LOCAL_BOT } from "../../src/cli/local-chat.js";
+import { loadConfig } from "../../src/config.js";
+import type { Lang } from "../../src/i18n/index.js";
+import { createLogger } from "../../src/logger.js";
+import { Recorder, type Shown } from "./recorder.js";
+
+export const TEST_KEYS = "k1:9bAbF1SYa2MNZmEGRb8dwMmuW3nCTzTxSGKmfuNEGhQ";
+export const TEST_SECRET = "3HUQg2iBmHHJ4KcwbTdjkOe4tb0i0bUvD4Qv8VZd0Wk";
+
+export interface TestBot {
+  app: App;
+  api: Recorder;
+}
+
+/** The real bot, with a recording API; memory sessions unless a Redis URL is given. */
+export async function testBot(env: Record<string, string> = {}, today = "2026-11-27"): Promise<TestBot> {
+  const config = loadConfig({ SESSION_KEYS: TEST_KEYS, SESSION_SECRET: TEST_SECRET, ...env });
+  const app = await buildApp(config, createLogger("silent"), { botInfo: LOCAL_BOT, today: () => today });
+  const api = new Recorder();
+  app.bot.api.config.use(api.transformer);
+  await app.bot.init();
+  return { app, api };
+}
+
+let updateIds = 1;
+
+export class Chat {
+  /** The language the person chose, used to find buttons by i18n key. */
+  lang: Lang = "en";
+  private seen = 0;
+
+  constructor(
+    public bot: TestBot,
+    readonly userId = 4242,
+    readonly languageCode?: string,
+  ) {}
+
+  /** Type a message or a command. */
+  async say(text: string): Promise<void> {
+    const command = /^\/\w+/.exec(text);
+    await this.handle({
+      update_id: updateIds++,
+      message: {
+        message_id: updateIds,
+        date: 0,
+        chat: { id: this.userId, type: "private", first_name: "A" },
+        from: this.from(),
+        text,
+        ...(command ? { entities: [{ type: "bot_command", offset: 0, length: command[0].length }] } : {}),
+      },
+    } as Update);
+  }
+
+  /** Press the button whose label is this text, or the translation of this i18n key ("ns:key"). */
+  async press(label: string, opts: { on?: Shown } = {}): Promise<void> {
+    const want = /^[a-z][\w-]*:[\w.]+$/.test(label) ? (this.bot.app.deps.i18n.getFixedT(this.lang)(label) as string) : label;
+    const msg = opts.on ?? this.keyboard();
+    const button = msg.buttons.flat().find((b) => b.text.replace(/^(✅|▫️) /, "") === want);
+    if (!button) throw new Error(`no button "${want}" on the message: ${msg.buttons.flat().map((b) => b.text).join(" | ")}`);
+    await this.pressData(button.data, msg.id);
+  }
+
+  async pressData(data: string, messageId = this.keyboard().id): Promise<void> {
+    const id = String(updateIds);
+    await this.handle({
+      update_id: updateIds++,
+      callback_query: {
+        id,
+        from: this.from(),
+        chat_instance: "test",
+        data,
+        message: { message_id: messageId, date: 0, chat: { id: this.userId, type: "private", first_name: "A" }, text: "" },
+      },
+    } as Update);
+    expect(this.bot.api.answeredCallbacks.has(id), `the press of "${data}" was not answered`).toBe(true);
+  }
+
+  /** The latest message that has buttons. */
+  keyboard(): Shown {
+    const all = this.messages().filter((m) => m.buttons.length > 0);
+    const last = all[all.length - 1];
+    if (!last) throw new Error("no message with buttons");
+    return last;
+  }
+
+  /** Every message in this chat, oldest first. */
+  messages(): Shown[] {
+    return [...this.bot.api.messages.values()].filter((m) => m.chatId === this.userId).sort((a, b) => a.id - b.id);
+  }
+
+  /** Texts of the messages sent since the last call (edits of older ones not included). */
+  newTexts(): string[] {
+    const fresh = this.messages().filter((m) => m.id > this.seen);
+    if (fresh.length) this.seen = fresh[fresh.length - 1]!.id;
+    return fresh.map((m) => m.text);
+  }
+
+  /** The latest message's text. */
+  last(): string {
+    const all = this.messages();
+    return all[all.length - 1]?.text ?? "";
+  }
+
+  labels(): string[] {
+    return this.keyboard().buttons.flat().map((b) => b.text);
+  }
+
+  t(key: string, params?: Record<string, unknown>): string {
+    return this.bot.app.deps.i18n.getFixedT(this.lang)(key, params) as string;
+  }
+
+  private from() {
+    return { id: this.userId, is_bot: false, first_name: "A", ...(this.languageCode ? { language_code: this.languageCode } : {}) };
+  }
+
+  private async handle(update: Update): Promise<void> {
+    await this.bot.app.bot.handleUpdate(update);
+    expect(this.bot.api.refusals, "Telegram would have refused a call").toEqual([]);
+  }
+}
