@@ -83,7 +83,9 @@ export async function buildApp(
     deps,
     ...(redis ? { redis } : {}),
     close: async () => {
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      if (!redis) return;
+      if (redis.status === "ready") await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
     },
   };
 }

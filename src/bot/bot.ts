@@ -34,40 +34,42 @@ export function createBot(o: CreateBotOptions): Bot<QadamContext> {
     ...(o.apiRoot ? { client: { apiRoot: o.apiRoot } } : {}),
   });
   // Qadam works in private chats only: a group would expose a person to everyone in it.
-  bot.drop((ctx) => ctx.chat !== undefined && ctx.chat.type !== "private");
+  bot.use((ctx, next) => (ctx.chat !== undefined && ctx.chat.type !== "private" ? undefined : next()));
   if (o.sequential) bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(answerEveryCallback);
-  bot.use(session<SessionData, QadamContext>({
+  // Outer boundary: the session could not load or save (Redis down). Nothing was changed, so say
+  // so plainly, in the language Telegram suggests, and let the person try again.
+  const guarded = bot.errorBoundary(async (err) => {
+    const ctx = err.ctx;
+    o.deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "storage unavailable");
+    if (ctx.chat?.type !== "private") return;
+    const t = o.deps.i18n.getFixedT(hintLanguage(ctx.from?.language_code));
+    await ctx.api.sendMessage(ctx.chat.id, t("common:errors.unavailable") as string, { parse_mode: "HTML" }).catch(() => {});
+  });
+  guarded.use(session<SessionData, QadamContext>({
     initial: () => ({}),
     storage: o.storage,
     prefix: SESSION_PREFIX,
     getSessionKey: (ctx) => (ctx.chat?.type === "private" ? o.sessionId(ctx.chat.id) : undefined),
   }));
-  bot.use((ctx, next) => {
+  guarded.use((ctx, next) => {
     ctx.deps = o.deps;
     ctx.lang = (ctx.chat ? ctx.session.lang : undefined) ?? hintLanguage(ctx.from?.language_code);
     ctx.t = o.deps.i18n.getFixedT(ctx.lang);
     return next();
   });
-  // Inside the session: an error still lets the session save the state the engine computed,
-  // so an answer already accepted is not lost because a message failed to send.
-  bot.errorBoundary(async (err) => {
+  // Inner boundary, inside the session: an error still lets the session save the state the engine
+  // computed, so an answer already accepted is not lost because a message failed to send.
+  guarded.errorBoundary(async (err) => {
     const ctx = err.ctx;
-    ctx.deps.logger.error({ update: ctx.update.update_id, err: err.error instanceof Error ? err.error.message : String(err.error) }, "update failed");
+    ctx.deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "update failed");
     await send(ctx, tr(ctx, "common:errors.internal")).catch(() => {});
   }, language, privacy, interview, help);
-  // Outside the features (e.g. Redis is down, so the session cannot load): nothing was changed,
-  // so say so plainly in the language Telegram suggests, and let the person try again.
-  bot.catch(async (err) => {
-    const ctx = err.ctx;
-    o.deps.logger.error({ update: ctx.update.update_id, err: err.error instanceof Error ? err.error.message : String(err.error) }, "update failed outside the features");
-    if (ctx.chat?.type !== "private") return;
-    const t = o.deps.i18n.getFixedT(hintLanguage(ctx.from?.language_code));
-    await ctx.api.sendMessage(ctx.chat.id, t("common:errors.unavailable") as string, { parse_mode: "HTML" }).catch(() => {});
-    if (ctx.callbackQuery) await ctx.api.answerCallbackQuery(ctx.callbackQuery.id).catch(() => {});
-  });
+  bot.catch((err) => o.deps.logger.error({ update: err.ctx.update.update_id, err: errorText(err.error) }, "update failed"));
   return bot;
 }
+
+const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** Telegram shows a spinner until a callback is answered: answer it once, whatever happens. */
 const answerEveryCallback: Middleware<QadamContext> = async (ctx, next) => {

@@ -61,7 +61,7 @@ export class Chat {
 
   /** Press the button whose label is this text, or the translation of this i18n key ("ns:key"). */
   async press(label: string, opts: { on?: Shown } = {}): Promise<void> {
-    const want = /^[a-z][\w-]*:[\w.]+$/.test(label) ? (this.bot.app.deps.i18n.getFixedT(this.lang)(label) as string) : label;
+    const want = /^[a-z][\w-]*:[\w.-]+$/.test(label) ? (this.bot.app.deps.i18n.getFixedT(this.lang)(label) as string) : label;
     const msg = opts.on ?? this.keyboard();
     const button = msg.buttons.flat().find((b) => b.text.replace(/^(✅|▫️) /, "") === want);
     if (!button) throw new Error(`no button "${want}" on the message: ${msg.buttons.flat().map((b) => b.text).join(" | ")}`);

@@ -19,10 +19,14 @@ export async function freePort(): Promise<number> {
 
 export class TestRedis {
   private proc: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  /** `dir`: keep data on disk (append-only file), so a restart finds it again, as a real deployment would. */
+  constructor(
+    readonly port: number,
+    private readonly dir?: string,
+  ) {}
 
-  static async start(): Promise<TestRedis> {
-    const r = new TestRedis(await freePort());
+  static async start(opts: { persistDir?: string } = {}): Promise<TestRedis> {
+    const r = new TestRedis(await freePort(), opts.persistDir);
     await r.up();
     return r;
   }
@@ -32,9 +36,11 @@ export class TestRedis {
   }
 
   async up(): Promise<void> {
-    this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    const persistence = this.dir ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", this.dir] : ["--appendonly", "no"];
+    this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", ...persistence], { stdio: "ignore" });
     for (let i = 0; i < 100; i++) {
       const probe = new Redis(this.port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on("error", () => {});
       try {
         await probe.connect();
         await probe.ping();
@@ -59,6 +65,8 @@ export class TestRedis {
 
   /** A separate client for looking inside (scan, ttl). */
   client(): Redis {
-    return new Redis(this.port, "127.0.0.1", { maxRetriesPerRequest: 1 });
+    const c = new Redis(this.port, "127.0.0.1", { maxRetriesPerRequest: 1 });
+    c.on("error", () => {});
+    return c;
   }
 }

@@ -1,0 +1,171 @@
+/**
+ * Stories of people using the opening of the interview through the real bot (grammY, i18next,
+ * encrypted memory sessions), with a recording Bot API that refuses what Telegram refuses.
+ */
+import { describe, expect, it } from "vitest";
+import { LANGS } from "../src/i18n/index.js";
+import { Chat, testBot } from "./helpers/chat.js";
+
+const RAW_KEY = /\b(common|opening):[a-z_.]+/;
+
+describe("the opening of the interview", () => {
+  it("a woman in Kazakhstan starts in Kazakh, skips who is asking, and is spoken to directly", async () => {
+    const chat = new Chat(await testBot(), 1, "kk");
+    await chat.say("/start");
+    expect(chat.labels()[0]).toBe("Қазақша"); // her Telegram language is listed first
+    await chat.press("Қазақша");
+    chat.lang = "kk";
+    expect(chat.last()).toContain("Qadam");
+    await chat.press("common:buttons.continue");
+    await chat.press("opening:consent.options.agree");
+    await chat.press("common:buttons.skip");
+    expect(chat.last()).toContain(chat.t("opening:country.text"));
+    expect(chat.last()).not.toContain(chat.t("opening:country.text_family"));
+    await chat.press("opening:country.options.kz");
+    expect(chat.last()).toBe(chat.t("opening:thanks.text"));
+    // The closed question shows what was answered, so the chat reads as a transcript.
+    expect(chat.messages().some((m) => m.text.includes(chat.t("common:answer.yours", { answer: chat.t("opening:country.options.kz") })))).toBe(true);
+    await chat.say("/mydata");
+    expect(chat.last()).toContain(chat.t("common:answer.skipped"));
+    expect(chat.last()).toContain(chat.t("opening:country.options.kz"));
+  });
+
+  for (const lang of LANGS) {
+    it(`runs from /start to the end in ${lang} without a missing text`, async () => {
+      const chat = new Chat(await testBot(), 2);
+      await chat.say("/start");
+      await chat.press(`common:language.names.${lang}`);
+      chat.lang = lang;
+      await chat.press("common:buttons.continue");
+      await chat.press("opening:consent.options.agree");
+      await chat.press("opening:who.options.other");
+      expect(chat.last()).toContain(chat.t("opening:country.text_family"));
+      await chat.press("opening:country.options.other");
+      expect(chat.last()).toBe(chat.t("opening:other_country.text"));
+      for (const m of chat.messages()) {
+        expect(m.text).not.toMatch(RAW_KEY);
+        expect(m.protect).toBe(true);
+        for (const b of m.buttons.flat()) expect(b.text).not.toMatch(RAW_KEY);
+      }
+    });
+  }
+
+  it("someone who is not ready says 'not now' and is told what is kept", async () => {
+    const chat = new Chat(await testBot(), 3, "en");
+    await chat.say("/start");
+    await chat.press("English");
+    await chat.press("common:buttons.continue");
+    expect(chat.labels()).not.toContain(chat.t("common:buttons.skip")); // consent cannot be skipped
+    await chat.press("opening:consent.options.not_now");
+    expect(chat.last()).toBe(chat.t("opening:not_now.text"));
+  });
+
+  it("a press on an old keyboard is answered as stale, and the current question is shown again", async () => {
+    const chat = new Chat(await testBot(), 4, "ru");
+    await chat.say("/start");
+    await chat.press("Русский");
+    chat.lang = "ru";
+    await chat.press("common:buttons.continue");
+    const consent = chat.keyboard();
+    await chat.press("opening:consent.options.agree");
+    const before = chat.bot.api.calls.length;
+    await chat.press("opening:consent.options.not_now", { on: consent }); // the old keyboard, as drawn
+    const after = chat.bot.api.calls.slice(before);
+    expect(after.find((c) => c.method === "answerCallbackQuery")?.payload["text"]).toBe(chat.t("common:notice.stale"));
+    expect(chat.last()).toContain(chat.t("opening:who.text"));
+  });
+
+  it("typing at a question with buttons gets a gentle pointer to the buttons, and nothing is lost", async () => {
+    const chat = new Chat(await testBot(), 5, "en");
+    await chat.say("/start");
+    await chat.press("English");
+    await chat.press("common:buttons.continue");
+    await chat.press("opening:consent.options.agree");
+    await chat.say("my son & me <3");
+    const texts = chat.newTexts();
+    expect(texts).toContain(chat.t("common:notice.use_buttons"));
+    expect(chat.last()).toContain(chat.t("opening:who.text"));
+  });
+
+  it("changes language in the middle without losing answers", async () => {
+    const chat = new Chat(await testBot(), 6, "en");
+    await chat.say("/start");
+    await chat.press("English");
+    await chat.press("common:buttons.continue");
+    await chat.press("opening:consent.options.agree");
+    await chat.press("opening:who.options.relative");
+    await chat.say("/language");
+    await chat.press("Oʻzbekcha (lotin)");
+    chat.lang = "uz-Latn";
+    expect(chat.newTexts()).toContain(chat.t("common:language.changed"));
+    expect(chat.last()).toContain(chat.t("opening:country.text_family"));
+    await chat.say("/mydata");
+    expect(chat.last()).toContain(chat.t("opening:who.options.relative"));
+  });
+
+  it("changes an earlier answer from /mydata", async () => {
+    const chat = new Chat(await testBot(), 7, "en");
+    await chat.say("/start");
+    await chat.press("English");
+    await chat.press("common:buttons.continue");
+    await chat.press("opening:consent.options.agree");
+    await chat.press("opening:who.options.self");
+    await chat.press("opening:country.options.other");
+    await chat.say("/mydata");
+    await chat.press(chat.t("common:buttons.change", { n: 2 }));
+    expect(chat.last()).toContain(chat.t("opening:who.text"));
+    await chat.press("opening:who.options.relative");
+    // The country was answered already: it is offered again, now about the relative, with the old answer.
+    expect(chat.last()).toContain(chat.t("opening:country.text_family"));
+    await chat.press("common:buttons.keep");
+    expect(chat.last()).toBe(chat.t("opening:other_country.text"));
+  });
+
+  it("deletes everything after one confirmation, and starts from the language again", async () => {
+    const chat = new Chat(await testBot(), 8, "en");
+    await chat.say("/start");
+    await chat.press("English");
+    await chat.press("common:buttons.continue");
+    await chat.press("opening:consent.options.agree");
+    await chat.say("/delete");
+    await chat.press("common:delete.no");
+    expect(chat.last()).toBe(chat.t("common:delete.kept"));
+    await chat.say("/delete");
+    await chat.press("common:delete.yes");
+    expect(chat.last()).toBe(chat.t("common:delete.done").replace(/<[^>]+>/g, ""));
+    await chat.say("/start");
+    expect(chat.last()).toContain("Choose your language");
+  });
+
+  it("starts over after /restart, keeping the language", async () => {
+    const chat = new Chat(await testBot(), 9, "en");
+    await chat.say("/start");
+    await chat.press("English");
+    await chat.press("common:buttons.continue");
+    await chat.press("opening:consent.options.agree");
+    await chat.say("/restart");
+    await chat.press("common:restart.yes");
+    expect(chat.last()).toContain("Qadam");
+    await chat.say("/mydata");
+    expect(chat.last()).toContain(chat.t("common:mydata.none"));
+  });
+
+  it("does not read photos or voice messages, and says so", async () => {
+    const chat = new Chat(await testBot(), 10, "en");
+    await chat.bot.app.bot.handleUpdate({
+      update_id: 99_001,
+      message: { message_id: 1, date: 0, chat: { id: 10, type: "private", first_name: "A" }, from: { id: 10, is_bot: false, first_name: "A" }, voice: { file_id: "x", file_unique_id: "y", duration: 3 } },
+    });
+    expect(chat.last()).toBe(chat.t("common:errors.unsupported"));
+  });
+
+  it("stays silent in groups, where a person would be exposed", async () => {
+    const bot = await testBot();
+    await bot.app.bot.handleUpdate({
+      update_id: 99_002,
+      message: { message_id: 1, date: 0, chat: { id: -5, type: "group", title: "g" }, from: { id: 11, is_bot: false, first_name: "A" }, text: "/start", entities: [{ type: "bot_command", offset: 0, length: 6 }] },
+    });
+    expect(bot.api.calls).toEqual([]);
+  });
+});
+
