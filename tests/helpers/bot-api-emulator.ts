@@ -1,0 +1,166 @@
+/**
+ * A small Bot API server on loopback, for end-to-end tests of the Telegram mode: the bot process
+ * is started with TELEGRAM_API_ROOT pointing here, long-polls it with @grammyjs/runner, and the
+ * test plays the person. It refuses what Telegram refuses (the same rules as the recorder).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Update } from "grammy/types";
+import { parseTelegramHtml, refusal } from "../../src/bot/telegram-rules.js";
+import { freePort } from "./redis.js";
+
+export interface EmulatedMessage {
+  id: number;
+  chatId: number;
+  html: string;
+  text: string;
+  buttons: { text: string; data: string }[][];
+}
+
+export class BotApiEmulator {
+  readonly calls: { method: string; payload: Record<string, unknown> }[] = [];
+  readonly refusals: string[] = [];
+  readonly messages = new Map<number, EmulatedMessage>();
+  readonly answered = new Set<string>();
+  private queue: Update[] = [];
+  private waiting: (() => void)[] = [];
+  private nextUpdate = 1;
+  private nextMessage = 1;
+  private server: Server | undefined;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.port = await freePort();
+    this.server = createServer((req, res) => void this.route(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(this.port, "127.0.0.1", resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.waiting.forEach((w) => w());
+    await new Promise<void>((resolve) => {
+      this.server?.closeAllConnections();
+      this.server?.close(() => resolve());
+    });
+  }
+
+  get apiRoot(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The person types something (a command when it starts with "/"). */
+  userSends(chatId: number, text: string, languageCode?: string): void {
+    const command = /^\/\w+/.exec(text);
+    this.push({
+      update_id: this.nextUpdate++,
+      message: {
+        message_id: this.nextMessage++,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: chatId, type: "private", first_name: "P" },
+        from: { id: chatId, is_bot: false, first_name: "P", ...(languageCode ? { language_code: languageCode } : {}) },
+        text,
+        ...(command ? { entities: [{ type: "bot_command", offset: 0, length: command[0].length }] } : {}),
+      },
+    } as Update);
+  }
+
+  /** The person presses the button with this label on the latest message that has buttons. */
+  userPresses(chatId: number, label: string): string {
+    const msg = [...this.messages.values()].filter((m) => m.chatId === chatId && m.buttons.length).pop();
+    const button = msg?.buttons.flat().find((b) => b.text.replace(/^(✅|▫️) /, "") === label);
+    if (!msg || !button) throw new Error(`no button "${label}"; on screen: ${msg?.buttons.flat().map((b) => b.text).join(" | ")}`);
+    const id = `cb${this.nextUpdate}`;
+    this.push({
+      update_id: this.nextUpdate++,
+      callback_query: {
+        id,
+        from: { id: chatId, is_bot: false, first_name: "P" },
+        chat_instance: "e2e",
+        data: button.data,
+        message: { message_id: msg.id, date: 0, chat: { id: chatId, type: "private", first_name: "P" }, text: msg.text },
+      },
+    } as Update);
+    return id;
+  }
+
+  /** Waits until the predicate holds for the chat's messages. */
+  async waitFor(pred: (messages: EmulatedMessage[]) => boolean, what: string, ms = 10_000): Promise<EmulatedMessage[]> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const all = [...this.messages.values()].sort((a, b) => a.id - b.id);
+      if (pred(all)) return all;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last message: ${all[all.length - 1]?.text}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private push(u: Update) {
+    this.queue.push(u);
+    this.waiting.splice(0).forEach((w) => w());
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const m = /^\/bot[^/]+\/(\w+)$/.exec(req.url ?? "");
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const payload = (body ? JSON.parse(body) : {}) as Record<string, unknown>;
+    const method = m?.[1] ?? "";
+    const reply = (result: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, result }));
+    if (method !== "getUpdates") this.calls.push({ method, payload });
+    const id = typeof payload["message_id"] === "number" ? payload["message_id"] : undefined;
+    const prev = id !== undefined ? this.messages.get(id) : undefined;
+    const why = refusal(method, payload, prev ? { text: prev.html, markup: JSON.stringify(prev.buttons.length ? { inline_keyboard: prev.buttons.map((r) => r.map((b) => ({ text: b.text, callback_data: b.data }))) } : null) } : undefined);
+    if (why) {
+      this.refusals.push(`${method}: ${why}`);
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ ok: false, error_code: 400, description: why }));
+      return;
+    }
+    switch (method) {
+      case "getMe":
+        return reply({ id: 42, is_bot: true, first_name: "Qadam", username: "qadam_e2e_bot", can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false });
+      case "getUpdates": {
+        const offset = Number(payload["offset"] ?? 0);
+        this.queue = this.queue.filter((u) => u.update_id >= offset);
+        if (this.queue.length === 0) {
+          const timeout = Math.min(Number(payload["timeout"] ?? 0), 2) * 1000;
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, timeout);
+            this.waiting.push(() => {
+              clearTimeout(t);
+              resolve();
+            });
+          });
+        }
+        return reply(this.queue.filter((u) => u.update_id >= offset).slice(0, Number(payload["limit"] ?? 100)));
+      }
+      case "sendMessage": {
+        const msg = this.store(this.nextMessage++, Number(payload["chat_id"]), String(payload["text"]), payload["reply_markup"]);
+        return reply({ message_id: msg.id, date: 0, chat: { id: msg.chatId, type: "private" }, text: msg.text });
+      }
+      case "editMessageText":
+        if (!prev) break;
+        this.store(prev.id, prev.chatId, String(payload["text"]), payload["reply_markup"]);
+        return reply(true);
+      case "editMessageReplyMarkup":
+        if (!prev) break;
+        this.store(prev.id, prev.chatId, prev.html, payload["reply_markup"]);
+        return reply(true);
+      case "answerCallbackQuery":
+        this.answered.add(String(payload["callback_query_id"]));
+        return reply(true);
+      case "setMyCommands":
+      case "deleteWebhook":
+      case "deleteMessage":
+        return reply(true);
+    }
+    res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ ok: false, error_code: 400, description: `Bad Request: ${method} is not emulated or the message is unknown` }));
+  }
+
+  private store(id: number, chatId: number, html: string, markup: unknown): EmulatedMessage {
+    const parsed = parseTelegramHtml(html);
+    const rows = ((markup as { inline_keyboard?: { text: string; callback_data: string }[][] } | undefined)?.inline_keyboard ?? []).map((r) =>
+      r.map((b) => ({ text: b.text, data: b.callback_data })),
+    );
+    const msg = { id, chatId, html, text: "text" in parsed ? parsed.text : html, buttons: rows };
+    this.messages.set(id, msg);
+    return msg;
+  }
+}

@@ -1,0 +1,27 @@
+/** Runs `npm start`'s entry point as a child process, the way a person or CI would. */
+import { spawn, type ChildProcess } from "node:child_process";
+
+export const MAIN = ["--import", "tsx", "src/main.ts"];
+
+/** Environment for a child: this one, minus anything that would switch modes by accident. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ["BOT_TOKEN", "REDIS_URL", "SESSION_KEYS", "SESSION_SECRET", "TELEGRAM_API_ROOT"]) delete env[k];
+  return { ...env, ...extra };
+}
+
+export function start(extra: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, MAIN, { env: childEnv(extra), stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** Runs to the end with this input; returns exit code and output. */
+export async function runWithInput(input: string, extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = start(extra);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  child.stdin!.end(input);
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  return { code, stdout, stderr };
+}
