@@ -51,7 +51,7 @@ describe("on Telegram (through a local Bot API emulator)", () => {
   it("a person answers in English, the bot is redeployed, and the person resumes", async () => {
     const chat = 900_001;
     bot = await launch();
-    await emu.waitFor(() => emu.calls.some((c) => c.method === "setMyCommands"), "the command menu");
+    await emu.waitFor(() => emu.calls.filter((c) => c.method === "setMyCommands").length === 5, "the command menu in every language");
     expect(emu.calls.filter((c) => c.method === "setMyCommands").map((c) => c.payload["language_code"] ?? "default")).toEqual(["kk", "uz", "ru", "en", "default"]);
 
     emu.userSends(chat, "/start", "en");

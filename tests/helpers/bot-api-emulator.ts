@@ -103,7 +103,9 @@ export class BotApiEmulator {
     for await (const chunk of req) body += chunk;
     const payload = (body ? JSON.parse(body) : {}) as Record<string, unknown>;
     const method = m?.[1] ?? "";
-    const reply = (result: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, result }));
+    const reply = (result: unknown): void => {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, result }));
+    };
     if (method !== "getUpdates") this.calls.push({ method, payload });
     const id = typeof payload["message_id"] === "number" ? payload["message_id"] : undefined;
     const prev = id !== undefined ? this.messages.get(id) : undefined;

@@ -1,0 +1,60 @@
+/**
+ * A Mermaid diagram of a flow, for NGO staff who review the interview without reading YAML:
+ * each node shows its id and the start of its text in one language; each arrow shows the option
+ * or the rule that leads along it.
+ */
+import type { TFunction } from "i18next";
+import { type CompiledNode, type FlowSet } from "./model.js";
+import type { Condition } from "./schema.js";
+
+const SHAPES: Record<CompiledNode["type"], [string, string]> = {
+  info: ["[/", "/]"],
+  choice: ["{{", "}}"],
+  multi: ["{{", "}}"],
+  text: ["[", "]"],
+  number: ["[", "]"],
+  date: ["[", "]"],
+  end: ["([", "])"],
+};
+
+/** Mermaid-safe label text: no quotes, brackets or HTML; short. */
+function label(s: string, max = 60): string {
+  const flat = s.replace(/<[^>]+>/g, "").replace(/&[a-z#0-9]+;/gi, " ").replace(/["[\]{}()<>|#;`]/g, " ").replace(/\s+/g, " ").trim();
+  return flat.length > max ? flat.slice(0, max - 1) + "…" : flat;
+}
+
+function describe(c: Condition): string {
+  if ("all" in c) return c.all.map(describe).join(" and ");
+  if ("any" in c) return c.any.map(describe).join(" or ");
+  if ("not" in c) return `not ${describe(c.not)}`;
+  const q = c.answer.split("/")[1];
+  if ("is" in c) return `${q} = ${c.is}`;
+  if ("in" in c) return `${q} in ${c.in.join(", ")}`;
+  if ("includes" in c) return `${q} has ${c.includes}`;
+  if ("skipped" in c) return `${q} ${c.skipped ? "skipped" : "not skipped"}`;
+  if ("answered" in c) return `${q} ${c.answered ? "answered" : "not answered"}`;
+  return `${q} ${c.gte !== undefined ? `≥ ${c.gte}` : ""}${c.lte !== undefined ? ` ≤ ${c.lte}` : ""}`.trim();
+}
+
+export function flowToMermaid(set: FlowSet, flowId: string, t: TFunction): string {
+  const id = (ref: string) => ref.replace("/", "__");
+  const lines = ["flowchart TD"];
+  const nodes = [...set.nodes.values()].filter((n) => n.flow === flowId);
+  for (const n of nodes) {
+    const [open, close] = SHAPES[n.type];
+    lines.push(`  ${id(n.ref)}${open}"${n.id}: ${label(t(n.textKey) as string)}"${close}`);
+  }
+  for (const n of nodes) {
+    for (const o of n.options) if (o.next) lines.push(`  ${id(n.ref)} -->|"${label(t(o.labelKey) as string, 30)}"| ${id(o.next)}`);
+    const rest = n.options.filter((o) => !o.next).map((o) => label(t(o.labelKey) as string, 30));
+    for (const r of n.next) {
+      const why = r.if ? describe(r.if) : n.next.length > 1 ? "otherwise" : n.type === "choice" && rest.length ? rest.join(" / ") : "";
+      if (!set.nodes.has(r.goto)) continue;
+      const external = set.nodes.get(r.goto)!.flow !== flowId;
+      if (external && !lines.some((l) => l.startsWith(`  ${id(r.goto)}`))) lines.push(`  ${id(r.goto)}>"→ ${r.goto}"]`);
+      lines.push(`  ${id(n.ref)} -->${why ? `|"${label(why, 40)}"|` : ""} ${id(r.goto)}`);
+    }
+    if (!n.required && n.type !== "info" && n.type !== "end") lines.push(`  %% ${n.id} can be skipped`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,42 @@
+/**
+ * Rendering rules that protect against Telegram refusing a message.
+ */
+import { describe, expect, it } from "vitest";
+import { splitHtml } from "../src/bot/render.js";
+import { parseTelegramHtml, refusal } from "../src/bot/telegram-rules.js";
+import { loadContent } from "../src/app.js";
+import { flowToMermaid } from "../src/flow/mermaid.js";
+
+describe("messages Telegram accepts", () => {
+  it("splits a long summary at line breaks, each piece under 4096 characters", () => {
+    const line = "1. <b>Question</b> → " + "я".repeat(990);
+    const html = Array.from({ length: 9 }, () => line).join("\n");
+    const pieces = splitHtml(html);
+    expect(pieces.length).toBeGreaterThan(2);
+    for (const p of pieces) {
+      expect(p.length).toBeLessThanOrEqual(4096);
+      expect(parseTelegramHtml(p)).not.toHaveProperty("error");
+    }
+    expect(pieces.join("\n")).toBe(html);
+  });
+
+  it("refuses what Telegram refuses", () => {
+    expect(refusal("sendMessage", { text: "a & b", parse_mode: "HTML" })).toMatch(/bare "&"/);
+    expect(refusal("sendMessage", { text: "1 < 2", parse_mode: "HTML" })).toMatch(/unexpected "<"/);
+    expect(refusal("sendMessage", { text: "<script>x</script>", parse_mode: "HTML" })).toMatch(/unsupported start tag/);
+    expect(refusal("sendMessage", { text: "x".repeat(4097) })).toMatch(/too long/);
+    expect(refusal("sendMessage", { text: "ok", reply_markup: { inline_keyboard: [[{ text: "b", callback_data: "ж".repeat(33) }]] } })).toMatch(/BUTTON_DATA_INVALID/);
+    expect(refusal("editMessageText", { text: "same", message_id: 1 }, { text: "same", markup: "null" })).toMatch(/not modified/);
+    expect(refusal("sendMessage", { text: "a &amp; b &#39; <b>c</b>", parse_mode: "HTML" })).toBeUndefined();
+  });
+});
+
+describe("flows:graph", () => {
+  it("draws every node and every way on of the opening flow", () => {
+    const { flows, i18n } = loadContent("flows", "locales");
+    const chart = flowToMermaid(flows, "opening", i18n.getFixedT("en"));
+    for (const n of flows.nodes.values()) expect(chart).toContain(`opening__${n.id}`);
+    expect(chart).toContain('opening__consent -->|"Not now"| opening__not_now');
+    expect(chart).toContain('opening__country -->|"country in kz, uz"| opening__thanks');
+  });
+});

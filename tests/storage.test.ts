@@ -1,0 +1,58 @@
+/**
+ * Session values at rest: encrypted, bound to their key, readable after a key rotation, and an
+ * unreadable value means a fresh start rather than a crash.
+ */
+import { MemorySessionStorage } from "grammy";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cryptoReady, decryptValue, EncryptedStorage, encryptValue, newKeyEntry, parseKeyring } from "../src/storage/cipher.js";
+import { loadConfig } from "../src/config.js";
+import { sessionId } from "../src/storage/keys.js";
+
+beforeAll(cryptoReady);
+
+describe("encrypted session storage", () => {
+  it("round-trips a value and never stores it readable", async () => {
+    const inner = new MemorySessionStorage<string>();
+    const store = new EncryptedStorage<{ answer: string }>(inner, parseKeyring(newKeyEntry()));
+    await store.write("qadam:s:a", { answer: "my brother was arrested" });
+    expect(inner.read("qadam:s:a")).not.toContain("brother");
+    expect(await store.read("qadam:s:a")).toEqual({ answer: "my brother was arrested" });
+  });
+
+  it("reads old values after a new key is put first, and writes with the new one", async () => {
+    const k1 = newKeyEntry("k1");
+    const inner = new MemorySessionStorage<string>();
+    await new EncryptedStorage<number>(inner, parseKeyring(k1)).write("s", 7);
+    const rotated = new EncryptedStorage<number>(inner, parseKeyring(`${newKeyEntry("k2")},${k1}`));
+    expect(await rotated.read("s")).toBe(7);
+    await rotated.write("s", 8);
+    expect(inner.read("s")!.startsWith("v1.k2.")).toBe(true);
+  });
+
+  it("refuses a value moved to another person's key, changed, or sealed with an unknown key", async () => {
+    const ring = parseKeyring(newKeyEntry());
+    const sealed = encryptValue(ring, "qadam:s:alice", "{}");
+    expect(decryptValue(ring, "qadam:s:bob", sealed)).toBeInstanceOf(Error);
+    expect(decryptValue(ring, "qadam:s:alice", sealed.slice(0, -2) + "AA")).toBeInstanceOf(Error);
+    expect(decryptValue(parseKeyring(newKeyEntry()), "qadam:s:alice", sealed)).toBeInstanceOf(Error);
+    const reasons: string[] = [];
+    const inner = new MemorySessionStorage<string>();
+    inner.write("x", sealed);
+    const store = new EncryptedStorage(inner, parseKeyring(newKeyEntry("k9")), (_k, why) => reasons.push(why.message));
+    expect(await store.read("x")).toBeUndefined();
+    expect(reasons[0]).toMatch(/not in the keyring/);
+  });
+
+  it("explains a malformed key setting", () => {
+    expect(() => parseKeyring("k1:short")).toThrow(/k1:<43 base64url characters>/);
+    expect(() => loadConfig({ REDIS_URL: "redis://127.0.0.1:1" })).toThrow(/SESSION_KEYS: is required when REDIS_URL is set/);
+    expect(() => loadConfig({ SESSION_TTL_DAYS: "0" })).toThrow(/SESSION_TTL_DAYS/);
+  });
+
+  it("hides chat ids in key names", () => {
+    const a = sessionId("secret-one", 12345);
+    expect(a).not.toContain("12345");
+    expect(sessionId("secret-one", 12345)).toBe(a);
+    expect(sessionId("secret-two", 12345)).not.toBe(a);
+  });
+});
