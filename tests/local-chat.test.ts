@@ -7,7 +7,7 @@ import { runWithInput } from "./helpers/spawn.js";
 
 describe("the local chat (npm start without a token)", () => {
   it("runs the opening in Russian from piped input: language, consent, back, skip, change, summary", async () => {
-    const input = ["/start", "5", "1", "1", "2", "a", "b", "3", "/mydata", "2", "1", "c", "/pause"].join("\n") + "\n";
+    const input = ["/start", "5", "1", "1", "2", "a", "b", "3", "/mydata", "2", "1", "c", "/pause", "/start", "1"].join("\n") + "\n";
     const { code, stdout, stderr } = await runWithInput(input);
     expect(stderr).toBe("");
     expect(code).toBe(0);
@@ -18,6 +18,8 @@ describe("the local chat (npm start without a token)", () => {
     expect(stdout).toContain("В какой стране велось Ваше дело?"); // so the person is asked directly
     expect(stdout).toContain("Что Qadam хранит о Вас");
     expect(stdout).toContain("Ваши ответы сохранены");
+    expect(stdout).toContain("С возвращением"); // /start again: continue, start over or delete
+    expect(stdout.trimEnd().endsWith("/delete.")).toBe(true); // continued to where the person stopped
     expect(stdout).not.toMatch(/Telegram would refuse/);
   });
 

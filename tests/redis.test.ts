@@ -57,11 +57,7 @@ describe("sessions in Redis", () => {
 
   it("stores nothing readable: no chat id in key names, no answer in values, and a real expiry", async () => {
     const chat = new Chat(await botOnRedis(), 700_002, "ru");
-    await chat.say("/start");
-    await chat.press("Русский");
-    chat.lang = "ru";
-    await chat.press("common:buttons.continue");
-    await chat.press("opening:consent.options.agree");
+    await chat.startIn("ru");
     await chat.press("opening:who.options.relative");
     const peek = redis.client();
     const keys = await peek.keys("*");
@@ -80,10 +76,7 @@ describe("sessions in Redis", () => {
 
   it("when Redis crashes mid-interview, the person is told plainly, and no answer is lost once it is back", async () => {
     const chat = new Chat(await botOnRedis(), 700_003, "en");
-    await chat.say("/start");
-    await chat.press("English");
-    await chat.press("common:buttons.continue");
-    await chat.press("opening:consent.options.agree");
+    await chat.startIn("en");
     await chat.press("opening:who.options.self");
     await redis.down();
     await chat.press("opening:country.options.kz");

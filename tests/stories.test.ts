@@ -33,11 +33,7 @@ describe("the opening of the interview", () => {
   for (const lang of LANGS) {
     it(`runs from /start to the end in ${lang} without a missing text`, async () => {
       const chat = new Chat(await testBot(), 2);
-      await chat.say("/start");
-      await chat.press(`common:language.names.${lang}`);
-      chat.lang = lang;
-      await chat.press("common:buttons.continue");
-      await chat.press("opening:consent.options.agree");
+      await chat.startIn(lang);
       await chat.press("opening:who.options.other");
       expect(chat.last()).toContain(chat.t("opening:country.text_family"));
       await chat.press("opening:country.options.other");
@@ -77,10 +73,7 @@ describe("the opening of the interview", () => {
 
   it("typing at a question with buttons gets a gentle pointer to the buttons, and nothing is lost", async () => {
     const chat = new Chat(await testBot(), 5, "en");
-    await chat.say("/start");
-    await chat.press("English");
-    await chat.press("common:buttons.continue");
-    await chat.press("opening:consent.options.agree");
+    await chat.startIn("en");
     await chat.say("my son & me <3");
     const texts = chat.newTexts();
     expect(texts).toContain(chat.t("common:notice.use_buttons"));
@@ -89,10 +82,7 @@ describe("the opening of the interview", () => {
 
   it("changes language in the middle without losing answers", async () => {
     const chat = new Chat(await testBot(), 6, "en");
-    await chat.say("/start");
-    await chat.press("English");
-    await chat.press("common:buttons.continue");
-    await chat.press("opening:consent.options.agree");
+    await chat.startIn("en");
     await chat.press("opening:who.options.relative");
     await chat.say("/language");
     await chat.press("Oʻzbekcha (lotin)");
@@ -105,10 +95,7 @@ describe("the opening of the interview", () => {
 
   it("changes an earlier answer from /mydata", async () => {
     const chat = new Chat(await testBot(), 7, "en");
-    await chat.say("/start");
-    await chat.press("English");
-    await chat.press("common:buttons.continue");
-    await chat.press("opening:consent.options.agree");
+    await chat.startIn("en");
     await chat.press("opening:who.options.self");
     await chat.press("opening:country.options.other");
     await chat.say("/mydata");
@@ -123,10 +110,7 @@ describe("the opening of the interview", () => {
 
   it("deletes everything after one confirmation, and starts from the language again", async () => {
     const chat = new Chat(await testBot(), 8, "en");
-    await chat.say("/start");
-    await chat.press("English");
-    await chat.press("common:buttons.continue");
-    await chat.press("opening:consent.options.agree");
+    await chat.startIn("en");
     await chat.say("/delete");
     await chat.press("common:delete.no");
     expect(chat.last()).toBe(chat.t("common:delete.kept"));
@@ -139,10 +123,7 @@ describe("the opening of the interview", () => {
 
   it("starts over after /restart, keeping the language", async () => {
     const chat = new Chat(await testBot(), 9, "en");
-    await chat.say("/start");
-    await chat.press("English");
-    await chat.press("common:buttons.continue");
-    await chat.press("opening:consent.options.agree");
+    await chat.startIn("en");
     await chat.say("/restart");
     await chat.press("common:restart.yes");
     expect(chat.last()).toContain("Qadam");

@@ -83,6 +83,15 @@ export class Chat {
     expect(this.bot.api.answeredCallbacks.has(id), `the press of "${data}" was not answered`).toBe(true);
   }
 
+  /** The usual beginning: /start, pick the language, read the introduction, agree. */
+  async startIn(lang: Lang): Promise<void> {
+    await this.say("/start");
+    this.lang = lang;
+    await this.press(`common:language.names.${lang}`);
+    await this.press("common:buttons.continue");
+    await this.press("opening:consent.options.agree");
+  }
+
   /** The latest message that has buttons. */
   keyboard(): Shown {
     const all = this.messages().filter((m) => m.buttons.length > 0);
