@@ -19,7 +19,7 @@ describe("the local chat (npm start without a token)", () => {
     expect(stdout).toContain("Что Qadam хранит о Вас");
     expect(stdout).toContain("Ваши ответы сохранены");
     expect(stdout).toContain("С возвращением"); // /start again: continue, start over or delete
-    expect(stdout.trimEnd().endsWith("/delete.")).toBe(true); // continued to where the person stopped
+    expect(stdout.slice(stdout.lastIndexOf("> 1"))).toContain("Пока Qadam знает только законы"); // continued where the person stopped
     expect(stdout).not.toMatch(/Telegram would refuse/);
   });
 
