@@ -5,6 +5,7 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Button, Msg, QuestionView, Say } from "../flow/engine.js";
+import type { CardView, ResultView } from "../rights/evaluate.js";
 import { LANGS } from "../i18n/index.js";
 import type { QadamContext } from "./context.js";
 import { escapeHtml, LIMITS } from "./telegram-rules.js";
@@ -115,6 +116,8 @@ export async function show(ctx: QadamContext, says: Say[], pressed?: number): Pr
       delete ctx.session.lastQuestion;
     } else if (say.view.refresh && pressed) {
       await ctx.api.editMessageReplyMarkup(ctx.chat!.id, pressed, { reply_markup: keyboard(ctx, say.view.buttons) });
+    } else if (say.view.result) {
+      ctx.session.lastQuestion = await showResult(ctx, say.view, say.view.result);
     } else {
       ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, say.view), keyboard(ctx, say.view.buttons));
     }
@@ -130,4 +133,38 @@ export function languageMenu(ctx: QadamContext, first: string): InlineKeyboardMa
 /** A keyboard of bot-level choices (confirmations, resume), one per row. */
 export function choices(ctx: QadamContext, items: [labelKey: string, data: string][]): InlineKeyboardMarkup {
   return { inline_keyboard: items.map(([key, data]) => [{ text: plain(tr(ctx, key)), callback_data: data }]) };
+}
+
+/** YYYY-MM-DD → DD.MM.YYYY, the way dates are written in all five languages' countries. */
+const localDate = (iso: string) => iso.split("-").reverse().join(".");
+
+/** One card as a message: title, the parts that apply, its sources and when they were checked. */
+export function cardHtml(ctx: QadamContext, card: CardView, checked: string | undefined): string {
+  const sources = card.cite.map((c) => {
+    const label = tr(ctx, c.label);
+    const at = c.at ? `, ${tr(ctx, "rights:cite_at", { at: c.at })}` : "";
+    return `• <a href="${escapeHtml(c.url)}">${label}</a>${at}`;
+  });
+  return [
+    `<b>${tr(ctx, card.title)}</b>`,
+    ...card.parts.map((p) => tr(ctx, p)),
+    `<i>${tr(ctx, "rights:sources_title")}</i>\n${sources.join("\n")}`,
+    ...(checked ? [`<i>${tr(ctx, "rights:checked", { date: localDate(checked) })}</i>`] : []),
+  ].join("\n\n");
+}
+
+/**
+ * The result: the closing text, a summary of the needs, one message per card, then what to do
+ * now (urgent help, the disclaimer) with the node's buttons. Returns the last message's id.
+ */
+async function showResult(ctx: QadamContext, view: QuestionView, result: ResultView): Promise<number> {
+  await send(ctx, tr(ctx, view.text));
+  const summary = result.summary.length
+    ? result.summary.map((line) => `• ${tr(ctx, line.label)}: ${tr(ctx, line.answer)}`).join("\n")
+    : tr(ctx, "rights:summary_none");
+  await send(ctx, `${tr(ctx, "rights:summary_title")}\n${summary}`);
+  if (result.cards.length === 0) await send(ctx, tr(ctx, "rights:no_cards"));
+  for (const card of result.cards) await send(ctx, cardHtml(ctx, card, result.checked));
+  const closing = [tr(ctx, "rights:urgent"), tr(ctx, "rights:disclaimer"), tr(ctx, "rights:after")].join("\n\n");
+  return send(ctx, closing, keyboard(ctx, view.buttons));
 }

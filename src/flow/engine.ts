@@ -11,6 +11,7 @@
  */
 import { encodeButton, type ButtonAction, type Pressed } from "./codec.js";
 import { successors } from "./graph.js";
+import { resultView, type ResultView } from "../rights/evaluate.js";
 import { type CompiledNode, type FlowSet, isQuestion } from "./model.js";
 import type { Condition } from "./schema.js";
 
@@ -64,6 +65,8 @@ export interface QuestionView {
   buttons: Button[][];
   /** The same question drawn again after a tick: replace it rather than send a new one. */
   refresh: boolean;
+  /** End nodes marked `result`: the needs summary and the cards that apply. */
+  result?: ResultView;
 }
 
 export type Say =
@@ -87,7 +90,17 @@ export interface StepResult {
 
 /** A fresh interview at the entry node. */
 export function startState(set: FlowSet): InterviewState {
-  return { node: set.entry, answers: {}, versions: {}, step: 0 };
+  return { node: settle(set, set.entry, {}), answers: {}, versions: {}, step: 0 };
+}
+
+/** Route nodes only branch: pass through them to the first node a person sees. */
+function settle(set: FlowSet, ref: string, answers: Record<string, Answer>): string {
+  for (let guard = 0; guard <= set.nodes.size; guard++) {
+    const node = set.nodes.get(ref)!;
+    if (node.type !== "route") return ref;
+    ref = nextOf(node, answers);
+  }
+  return ref;
 }
 
 /** The heart of the engine: apply one input. Never throws on bad input; it says why instead. */
@@ -224,7 +237,7 @@ function advance(set: FlowSet, s: InterviewState, node: CompiledNode, answer: An
   const answers = prune(set, { ...s.answers, [node.ref]: answer });
   const flowVersion = set.flows.get(node.flow)!.version;
   const next: InterviewState = {
-    node: nextOf(node, answers),
+    node: settle(set, nextOf(node, answers), answers),
     answers,
     versions: { ...s.versions, [node.flow]: flowVersion },
     step: s.step + 1,
@@ -252,6 +265,10 @@ export function walk(set: FlowSet, answers: Record<string, Answer>, stopAt?: str
   let ref = set.entry;
   for (let guard = 0; guard <= set.nodes.size; guard++) {
     const node = set.nodes.get(ref)!;
+    if (node.type === "route") {
+      ref = nextOf(node, answers);
+      continue;
+    }
     const a = answers[ref];
     if (ref === stopAt || node.type === "end" || !a || !isValid(node, a)) return { path, at: ref };
     path.push(ref);
@@ -417,6 +434,7 @@ export function ask(set: FlowSet, s: InterviewState, refresh: boolean): Say {
     view.hint = { key: "common:multi_hint" };
   }
   if (isQuestion(node)) view.progress = progress(set, s);
+  if (node.result) view.result = resultView(set, s.answers);
   return { kind: "question", view };
 }
 

@@ -71,7 +71,7 @@ export function graphProblems(set: FlowSet): Problem[] {
   return problems;
 }
 
-function conditionProblems(set: FlowSet, c: Condition): string[] {
+export function conditionProblems(set: FlowSet, c: Condition): string[] {
   if ("all" in c) return c.all.flatMap((x) => conditionProblems(set, x));
   if ("any" in c) return c.any.flatMap((x) => conditionProblems(set, x));
   if ("not" in c) return conditionProblems(set, c.not);

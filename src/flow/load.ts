@@ -9,7 +9,9 @@ import { parse, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { graphProblems } from "./graph.js";
 import { type CompiledNode, type CompiledRule, FlowProblems, type FlowSet, type Problem, qualify } from "./model.js";
-import { type Condition, flowFile, type FlowFile, type Next } from "./schema.js";
+import { cardsFile, type CardsFile } from "../rights/schema.js";
+import { compileCards } from "../rights/load.js";
+import { type Condition, flowFile, type FlowFile, isCardsFile, type Next } from "./schema.js";
 
 export interface SourceFile {
   /** Shown in error messages, e.g. `flows/opening.yaml`. */
@@ -30,6 +32,7 @@ export function loadFlowsFromDir(dir: string): FlowSet {
 export function loadFlows(files: SourceFile[]): FlowSet {
   const problems: Problem[] = [];
   const parsed: { file: string; flow: FlowFile }[] = [];
+  const cardFiles: { file: string; cards: CardsFile }[] = [];
   for (const f of files) {
     let raw: unknown;
     try {
@@ -37,6 +40,12 @@ export function loadFlows(files: SourceFile[]): FlowSet {
     } catch (e) {
       const msg = e instanceof YAMLParseError ? e.message.split("\n")[0]! : String(e);
       problems.push({ file: f.path, where: "", message: `not valid YAML: ${msg}` });
+      continue;
+    }
+    if (isCardsFile(raw)) {
+      const cards = cardsFile.safeParse(raw);
+      if (cards.success) cardFiles.push({ file: f.path, cards: cards.data });
+      else problems.push(...zodProblems(f.path, cards.error));
       continue;
     }
     const result = flowFile.safeParse(raw);
@@ -55,6 +64,8 @@ export function loadFlows(files: SourceFile[]): FlowSet {
   if (problems.length) throw new FlowProblems(problems);
 
   const set = compile(parsed, problems);
+  if (cardFiles.length > 1) problems.push({ file: cardFiles[1]!.file, where: "", message: `only one cards file is allowed; ${cardFiles[0]!.file} is one already` });
+  if (cardFiles[0]) Object.assign(set, compileCards(set, cardFiles[0].file, cardFiles[0].cards, problems));
   problems.push(...graphProblems(set));
   if (problems.length) throw new FlowProblems(problems);
   return set;
@@ -93,14 +104,14 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
         id,
         file,
         type: def.type,
-        textKey: def.text ?? `${ns}:${id}.text`,
-        required: def.type === "end" ? true : (def.required ?? false),
-        aboutPerson: def.about_person ?? false,
+        textKey: ("text" in def ? def.text : undefined) ?? `${ns}:${id}.text`,
+        required: def.type === "end" || def.type === "route" ? true : (def.required ?? false),
+        aboutPerson: ("about_person" in def && def.about_person) || false,
         options: [],
         next: [],
       };
       if (def.type !== "end") {
-        if (def.help) base.helpKey = `${ns}:${id}.help`;
+        if ("help" in def && def.help) base.helpKey = `${ns}:${id}.help`;
         if (def.next !== undefined) base.next = compileNext(flow.id, def.next);
       }
       switch (def.type) {
@@ -121,6 +132,10 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
             labelKey: o.label ?? `${ns}:${id}.options.${o.id}`,
             ...(o.exclusive ? { exclusive: true } : {}),
           }));
+          if (def.summary) base.summaryKey = `${ns}:${id}.summary`;
+          break;
+        case "end":
+          if (def.result) base.result = true;
           break;
         case "text":
           base.maxLength = def.max_length;
@@ -147,7 +162,7 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
     });
   }
   const entryFlow = flows.get(entries[0] ?? "");
-  return { entry: entryFlow?.start ?? "", flows, nodes, contexts: [...contexts].sort() };
+  return { entry: entryFlow?.start ?? "", flows, nodes, contexts: [...contexts].sort(), cards: [] };
 }
 
 function compileNext(flow: string, next: Next): CompiledRule[] {

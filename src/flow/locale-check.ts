@@ -40,11 +40,19 @@ const pluralForms = (lang: string) => new Intl.PluralRules(lang).resolvedOptions
 export function flowKeys(set: FlowSet): Map<string, string> {
   const keys = new Map<string, string>(); // key → where it is needed
   for (const n of set.nodes.values()) {
+    if (n.type === "route") continue;
     const at = `${n.file} › nodes.${n.id}`;
     keys.set(n.textKey, at);
+    if (n.summaryKey) keys.set(n.summaryKey, `${at} (summary)`);
     if (n.aboutPerson) for (const c of set.contexts) keys.set(`${n.textKey}_${c}`, `${at} (about_person, context "${c}")`);
     if (n.helpKey) keys.set(n.helpKey, at);
     for (const o of n.options) keys.set(o.labelKey, `${at}.options.${o.id}`);
+  }
+  for (const c of set.cards) {
+    const at = `${c.file} › cards (${c.id})`;
+    keys.set(c.titleKey, at);
+    for (const p of c.parts) keys.set(p.key, at);
+    for (const s of c.cite) keys.set(s.labelKey, `${at}.cite`);
   }
   return keys;
 }
@@ -140,9 +148,7 @@ export function localeProblems(set: FlowSet, data: LocaleData, opts: { localesDi
   for (const key of en.keys()) {
     const base = key.replace(PLURAL, "");
     const ns = key.split(":")[0]!;
-    const used = flowIds.has(ns)
-      ? needed.has(key)
-      : code.exact.has(base) || code.prefixes.some((p) => base.startsWith(p)) || needed.has(key);
+    const used = flowIds.has(ns) ? needed.has(key) : needed.has(key) || code.exact.has(base) || code.prefixes.some((p) => base.startsWith(p));
     if (!used) problems.push({ file: file("en", key), where: key, message: "is not used by any flow or code: remove it" });
   }
   return problems;

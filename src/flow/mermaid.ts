@@ -15,6 +15,7 @@ const SHAPES: Record<CompiledNode["type"], [string, string]> = {
   number: ["[", "]"],
   date: ["[", "]"],
   end: ["([", "])"],
+  route: ["((", "))"],
 };
 
 /** Mermaid-safe label text: no quotes, brackets or HTML; short. */
@@ -42,7 +43,8 @@ export function flowToMermaid(set: FlowSet, flowId: string, t: TFunction): strin
   const nodes = [...set.nodes.values()].filter((n) => n.flow === flowId);
   for (const n of nodes) {
     const [open, close] = SHAPES[n.type];
-    lines.push(`  ${id(n.ref)}${open}"${n.id}: ${label(t(n.textKey) as string)}"${close}`);
+    const text = n.type === "route" ? "" : `: ${label(t(n.textKey) as string)}`;
+    lines.push(`  ${id(n.ref)}${open}"${n.id}${text}"${close}`);
   }
   for (const n of nodes) {
     for (const o of n.options) if (o.next) lines.push(`  ${id(n.ref)} -->|"${label(t(o.labelKey) as string, 30)}"| ${id(o.next)}`);

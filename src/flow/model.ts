@@ -36,6 +36,10 @@ export interface CompiledNode {
   min?: number;
   max?: number;
   allowFuture?: boolean;
+  /** Multi nodes: listed in the result's needs summary under `summaryKey`. */
+  summaryKey?: string;
+  /** End nodes: show the summary and the cards that apply. */
+  result?: boolean;
 }
 
 export interface CompiledFlow {
@@ -52,6 +56,19 @@ export interface FlowSet {
   nodes: ReadonlyMap<string, CompiledNode>;
   /** Every i18next context an option can switch on (e.g. "family"). */
   contexts: readonly string[];
+  /** Rights and remedies cards, in the order they are shown. */
+  cards: readonly CompiledCard[];
+  /** The date the cards' sources were checked (YYYY-MM-DD). */
+  cardsChecked?: string;
+}
+
+export interface CompiledCard {
+  id: string;
+  file: string;
+  titleKey: string;
+  when?: Condition;
+  parts: { key: string; if?: Condition }[];
+  cite: { url: string; labelKey: string; at?: string }[];
 }
 
 /** One thing wrong with a flow or a locale, named so a flow editor can find it. */
@@ -72,7 +89,7 @@ export class FlowProblems extends Error {
   }
 }
 
-export const isQuestion = (n: CompiledNode): boolean => n.type !== "info" && n.type !== "end";
+export const isQuestion = (n: CompiledNode): boolean => n.type !== "info" && n.type !== "end" && n.type !== "route";
 
 /** Qualify a target written inside `flow`: `node` → `flow/node`, `other/node` stays. */
 export const qualify = (flow: string, t: string): string => (t.includes("/") ? t : `${flow}/${t}`);

@@ -99,7 +99,14 @@ const multiOption = z.strictObject({
 export const node = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("info"), ...common, next }),
   z.strictObject({ type: z.literal("choice"), ...common, options: z.array(option).min(2).max(12), next: next.optional() }),
-  z.strictObject({ type: z.literal("multi"), ...common, options: z.array(multiOption).min(2).max(12), next }),
+  z.strictObject({
+    type: z.literal("multi"),
+    ...common,
+    options: z.array(multiOption).min(2).max(12),
+    /** List this answer in the result's needs summary, under the key `<node>.summary`. */
+    summary: z.boolean().optional(),
+    next,
+  }),
   z.strictObject({ type: z.literal("text"), ...common, max_length: z.number().int().min(1).max(3000).default(1000), next }),
   z.strictObject({
     type: z.literal("number"),
@@ -109,7 +116,15 @@ export const node = z.discriminatedUnion("type", [
     next,
   }),
   z.strictObject({ type: z.literal("date"), ...common, allow_future: z.boolean().default(false), next }),
-  z.strictObject({ type: z.literal("end"), text: i18nKey.optional(), about_person: z.boolean().optional() }),
+  z.strictObject({
+    type: z.literal("end"),
+    text: i18nKey.optional(),
+    about_person: z.boolean().optional(),
+    /** Show the needs summary and the rights cards that apply (flows/rights.yaml). */
+    result: z.boolean().optional(),
+  }),
+  /** Branches only: never shown, never answered; the engine passes straight through it. */
+  z.strictObject({ type: z.literal("route"), next }),
 ]);
 export type NodeDef = z.infer<typeof node>;
 export type NodeType = NodeDef["type"];
@@ -126,3 +141,6 @@ export type FlowFile = z.infer<typeof flowFile>;
 
 /** Node types that take an answer (and so can be skipped, changed and summarised). */
 export const QUESTION_TYPES: ReadonlySet<NodeType> = new Set(["choice", "multi", "text", "number", "date"]);
+
+/** Does the parsed YAML look like a cards file rather than a flow? */
+export const isCardsFile = (raw: unknown): boolean => typeof raw === "object" && raw !== null && "cards" in raw;

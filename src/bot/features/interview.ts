@@ -5,6 +5,7 @@
 import { Composer } from "grammy";
 import { decodeButton } from "../../flow/codec.js";
 import { type Input, startState, step } from "../../flow/engine.js";
+import { comparable } from "../../i18n/translit.js";
 import type { QadamContext } from "../context.js";
 import { choices, send, show, tr } from "../render.js";
 import { askLanguage } from "./language.js";
@@ -55,5 +56,19 @@ pm.callbackQuery(/^q\|/, async (ctx) => {
 pm.on("message:text", async (ctx, next) => {
   if (ctx.message.text.startsWith("/")) return next();
   if (!ctx.session.lang) return askLanguage(ctx);
-  await runInterview(ctx, { type: "text", text: ctx.message.text, today: ctx.deps.today() });
+  await runInterview(ctx, typedChoice(ctx, ctx.message.text) ?? { type: "text", text: ctx.message.text, today: ctx.deps.today() });
 });
+
+/**
+ * Someone may type an option instead of pressing it, in either script ("Oʻzbekiston",
+ * "Ozbekiston", "Ўзбекистон"): at a choice question, a typed text equal to an option's label
+ * counts as pressing that option.
+ */
+function typedChoice(ctx: QadamContext, text: string): Input | undefined {
+  const state = ctx.session.interview;
+  const node = state && ctx.deps.flows.nodes.get(state.node);
+  if (!state || node?.type !== "choice") return undefined;
+  const typed = comparable(text, ctx.lang);
+  const option = node.options.find((o) => comparable(ctx.t(o.labelKey) as string, ctx.lang) === typed);
+  return option ? { type: "choose", option: option.id, step: state.step } : undefined;
+}

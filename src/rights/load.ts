@@ -1,0 +1,43 @@
+/**
+ * Compiles the cards file against the flows: every condition must name a real question
+ * (`flow/node`) and real options, every cited source must be declared.
+ */
+import { conditionProblems } from "../flow/graph.js";
+import type { CompiledCard, FlowSet, Problem } from "../flow/model.js";
+import type { Condition } from "../flow/schema.js";
+import type { CardsFile } from "./schema.js";
+
+/** Cards refer to questions of any flow, so every reference is written `flow/node`. */
+function unqualified(c: Condition): string[] {
+  if ("all" in c) return c.all.flatMap(unqualified);
+  if ("any" in c) return c.any.flatMap(unqualified);
+  if ("not" in c) return unqualified(c.not);
+  return c.answer.includes("/") ? [] : [c.answer];
+}
+
+export function compileCards(set: FlowSet, file: string, data: CardsFile, problems: Problem[]): Pick<FlowSet, "cards" | "cardsChecked"> {
+  const seen = new Set<string>();
+  const check = (where: string, c: Condition | undefined) => {
+    if (!c) return;
+    for (const ref of unqualified(c)) problems.push({ file, where, message: `write "${ref}" as flow/node: cards can ask about any flow` });
+    if (unqualified(c).length === 0) for (const message of conditionProblems(set, c)) problems.push({ file, where, message });
+  };
+  const cards: CompiledCard[] = data.cards.map((card, i) => {
+    const at = `cards.${i} (${card.id})`;
+    if (seen.has(card.id)) problems.push({ file, where: at, message: `the card id "${card.id}" is used twice` });
+    seen.add(card.id);
+    check(`${at}.when`, card.when);
+    const parts = card.parts.map((p, j) => {
+      const part = typeof p === "string" ? { text: p } : p;
+      if ("if" in part) check(`${at}.parts.${j}.if`, part.if);
+      return { key: `rights:${card.id}.${part.text}`, ...("if" in part && part.if ? { if: part.if } : {}) };
+    });
+    const cite = card.cite.map((c, j) => {
+      const source = data.sources[c.source];
+      if (!source) problems.push({ file, where: `${at}.cite.${j}`, message: `the source "${c.source}" is not declared under sources` });
+      return { url: source?.url ?? "", labelKey: `rights:sources.${c.source}`, ...(c.at ? { at: c.at } : {}) };
+    });
+    return { id: card.id, file, titleKey: `rights:${card.id}.title`, ...(card.when ? { when: card.when } : {}), parts, cite };
+  });
+  return { cards, cardsChecked: data.checked };
+}

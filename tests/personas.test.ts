@@ -1,0 +1,244 @@
+/**
+ * Persona stories from /start to the result, through the real bot, each asserting which rights
+ * cards are shown and which are not. The cards come from flows/rights.yaml; these stories are
+ * the check that the conditions say what the facts sheet's rules say.
+ */
+import { describe, expect, it } from "vitest";
+import type { Lang } from "../src/i18n/index.js";
+import { Chat, testBot } from "./helpers/chat.js";
+
+const ALL_CARDS = [
+  "reparation",
+  "kz_compensation",
+  "kz_law_changed",
+  "kz_no_compensation",
+  "kz_review",
+  "kz_financial_list",
+  "kz_constitutional_court",
+  "kz_1993_law",
+  "uz_rehabilitation",
+  "uz_no_rehabilitation",
+  "uz_review",
+  "uz_exit",
+  "supervision_travel",
+  "cat_redress",
+  "family_redress",
+  "wgad",
+  "hrc",
+  "iccpr_14_6",
+];
+
+/** A person in a language, with helpers to answer by option id rather than by label. */
+class Person extends Chat {
+  async choose(ns: string, node: string, option: string): Promise<void> {
+    await this.press(`${ns}:${node}.options.${option}`);
+  }
+  async tick(ns: string, node: string, ...options: string[]): Promise<void> {
+    for (const o of options) await this.press(`${ns}:${node}.options.${o}`);
+    await this.press("common:buttons.done");
+  }
+  async next(): Promise<void> {
+    await this.press("common:buttons.continue");
+  }
+  async skip(): Promise<void> {
+    await this.press("common:buttons.skip");
+  }
+  /** Ids of the cards shown, in order. */
+  cardsShown(): string[] {
+    const titles = new Map(ALL_CARDS.map((id) => [this.t(`rights:${id}.title`), id]));
+    return this.messages()
+      .map((m) => titles.get(m.text.split("\n")[0]!))
+      .filter((id): id is string => id !== undefined);
+  }
+  /** The text of the card with this id. */
+  card(id: string): string {
+    const title = this.t(`rights:${id}.title`);
+    return this.messages().find((m) => m.text.startsWith(title))?.text ?? "";
+  }
+}
+
+async function person(lang: Lang, id: number, who: "self" | "relative" | "other" = "self"): Promise<Person> {
+  const p = new Person(await testBot(), id);
+  await p.startIn(lang);
+  await p.choose("opening", "who", who);
+  return p;
+}
+
+/** Plain text of a translated key (the recorder shows text without HTML tags). */
+const plain = (html: string) => html.replace(/<[^>]+>/g, "");
+
+describe("personas", () => {
+  it("acquitted in Kazakhstan, never got the notice: the compensation card says how to ask for it", async () => {
+    const p = await person("ru", 101);
+    await p.choose("opening", "country", "kz");
+    await p.next();
+    await p.choose("legal", "outcome", "acquitted");
+    await p.choose("legal", "notice", "no");
+    await p.say("03.2025");
+    await p.tick("legal", "charge", "expression");
+    await p.choose("legal", "pending", "no");
+    await p.next();
+    await p.tick("needs", "areas", "none");
+    await p.skip();
+    expect(p.cardsShown()).toEqual(["reparation", "kz_compensation", "kz_1993_law", "wgad", "hrc"]);
+    const card = p.card("kz_compensation");
+    expect(card).toContain(plain(p.t("rights:kz_compensation.notice_missing")));
+    expect(card).not.toContain(plain(p.t("rights:kz_compensation.heirs")));
+    expect(card).toContain(p.t("rights:checked", { date: "27.11.2026" }));
+    expect(card).toContain(p.t("rights:sources.kz_cpc"));
+  });
+
+  it("pardoned in Uzbekistan after signing a request for forgiveness: no rehabilitation by itself, review and supervision", async () => {
+    const p = await person("uz-Latn", 102);
+    await p.choose("opening", "country", "uz");
+    await p.next();
+    await p.choose("legal", "outcome", "pardon");
+    await p.say("2025");
+    await p.tick("legal", "charge", "religion");
+    await p.choose("legal", "appealed", "no");
+    await p.choose("legal", "overturned", "no");
+    await p.choose("legal", "pending", "no");
+    await p.next();
+    await p.tick("needs", "areas", "safety");
+    // A pardon brings the supervision questions even though the area was not ticked.
+    await p.tick("needs", "supervision", "probation");
+    await p.next();
+    await p.tick("needs", "safety", "pressure");
+    await p.skip();
+    expect(p.cardsShown()).toEqual(["reparation", "uz_no_rehabilitation", "uz_review", "supervision_travel", "wgad", "hrc"]);
+    expect(p.card("uz_no_rehabilitation")).toContain(plain(p.t("rights:uz_no_rehabilitation.pardon")));
+    expect(p.card("supervision_travel")).toContain(plain(p.t("rights:supervision_travel.uz_pardon")));
+    const summary = p.messages().find((m) => m.text.startsWith(plain(p.t("rights:summary_title"))))!.text;
+    expect(summary).toContain(p.t("needs:safety.options.pressure"));
+  });
+
+  it("a mother in Uzbekistan asks in Uzbek Cyrillic for a son still in detention", async () => {
+    const p = await person("uz-Cyrl", 103, "relative");
+    await p.choose("opening", "person_knows", "cannot_ask");
+    expect(p.last()).toContain(p.t("opening:country.text_family"));
+    await p.choose("opening", "country", "uz");
+    await p.next();
+    expect(p.last()).toContain(p.t("legal:outcome.text_family"));
+    await p.choose("legal", "outcome", "still_detained");
+    await p.tick("legal", "charge", "religion");
+    await p.choose("legal", "appealed", "yes");
+    await p.choose("legal", "pending", "yes");
+    await p.next();
+    await p.tick("needs", "areas", "family", "health");
+    await p.tick("needs", "family", "dependants");
+    await p.next();
+    expect(p.last()).toContain(p.t("needs:health.text_family"));
+    await p.tick("needs", "health", "psychological");
+    await p.choose("needs", "ill_treated", "yes");
+    await p.choose("needs", "documented", "no");
+    await p.skip();
+    expect(p.cardsShown()).toEqual(["reparation", "uz_review", "cat_redress", "family_redress", "wgad", "hrc"]);
+    const cat = p.card("cat_redress");
+    expect(cat).toContain(plain(p.t("rights:cat_redress.uz")));
+    expect(cat).not.toContain(plain(p.t("rights:cat_redress.kz")));
+    expect(cat).toContain(plain(p.t("rights:cat_redress.documentation")));
+    expect(p.card("wgad")).not.toContain(plain(p.t("rights:wgad.released")));
+    expect(p.card("hrc")).toContain(plain(p.t("rights:hrc.pending")));
+  });
+
+  it("a Kazakh “extremism” conviction with a blocked bank card", async () => {
+    const p = await person("kk", 104);
+    await p.choose("opening", "country", "kz");
+    await p.next();
+    await p.choose("legal", "outcome", "served");
+    await p.say("12.2024");
+    await p.tick("legal", "charge", "extremism");
+    await p.choose("legal", "appealed", "no");
+    await p.choose("legal", "overturned", "no");
+    await p.choose("legal", "pending", "no");
+    await p.next();
+    await p.tick("needs", "areas", "work");
+    await p.tick("needs", "work", "no_work");
+    // Money questions come because of the "extremism" charge in Kazakhstan.
+    expect(p.last()).toContain(p.t("needs:money.text"));
+    await p.tick("needs", "money", "blocked");
+    await p.skip();
+    expect(p.cardsShown()).toEqual(["reparation", "kz_no_compensation", "kz_review", "kz_financial_list", "kz_constitutional_court", "kz_1993_law", "wgad", "hrc"]);
+    const review = p.card("kz_review");
+    expect(review).toContain(plain(p.t("rights:kz_review.not_appealed")));
+    expect(review).not.toContain(plain(p.t("rights:kz_review.appealed")));
+  });
+
+  it("someone reports ill-treatment: the redress card, and no question asks for details", async () => {
+    const p = await person("en", 105);
+    await p.choose("opening", "country", "kz");
+    await p.next();
+    await p.choose("legal", "outcome", "parole");
+    await p.skip(); // the date
+    await p.tick("legal", "charge", "dont_know");
+    await p.choose("legal", "appealed", "yes");
+    await p.choose("legal", "overturned", "no");
+    await p.choose("legal", "pending", "no");
+    await p.next();
+    await p.tick("needs", "areas", "health");
+    await p.tick("needs", "supervision", "parole");
+    expect(p.last()).toContain(p.t("needs:health_intro.text").split("\n")[0]!.replace(/<[^>]+>/g, ""));
+    await p.next();
+    await p.tick("needs", "health", "physical", "urgent");
+    const before = p.messages().length;
+    await p.choose("needs", "ill_treated", "yes");
+    await p.choose("needs", "documented", "yes");
+    const askedAfter = p.messages().slice(before).map((m) => m.text).join("\n");
+    expect(askedAfter).not.toMatch(/describe|what happened|who did/i);
+    expect(p.last()).toContain(p.t("needs:note.help"));
+    await p.skip();
+    expect(p.cardsShown()).toEqual(["reparation", "kz_no_compensation", "kz_review", "kz_1993_law", "supervision_travel", "cat_redress", "hrc"]);
+    const cat = p.card("cat_redress");
+    expect(cat).toContain(plain(p.t("rights:cat_redress.kz")));
+    expect(cat).not.toContain(plain(p.t("rights:cat_redress.documentation"))); // it was documented
+    expect(p.messages().some((m) => m.text.includes("103"))).toBe(true); // urgent help is named
+  });
+
+  it("someone from neither country gets only the general frame, no national law", async () => {
+    const p = await person("ru", 106);
+    await p.choose("opening", "country", "other");
+    expect(p.last()).toContain(p.t("opening:other_country.text").split("\n")[0]!);
+    await p.next();
+    await p.next();
+    await p.tick("needs", "areas", "health");
+    await p.next();
+    await p.tick("needs", "health", "physical");
+    await p.choose("needs", "ill_treated", "no");
+    await p.say("Мне нужна помощь с лечением");
+    expect(p.cardsShown()).toEqual(["reparation"]);
+  });
+
+  it("changing the outcome after the result drops the cards of the abandoned branch", async () => {
+    const p = await person("en", 107);
+    await p.choose("opening", "country", "kz");
+    await p.next();
+    await p.choose("legal", "outcome", "acquitted");
+    await p.choose("legal", "notice", "yes");
+    await p.skip();
+    await p.tick("legal", "charge", "other");
+    await p.choose("legal", "pending", "no");
+    await p.next();
+    await p.tick("needs", "areas", "none");
+    await p.skip();
+    expect(p.cardsShown()).toContain("kz_compensation");
+    await p.say("/mydata");
+    // Answers listed: 1 consent, 2 who, 3 country, 4 outcome, 5 notice, …
+    await p.press(p.t("common:buttons.change", { n: 4 }));
+    expect(p.last()).toContain(p.t("legal:outcome.text"));
+    const from = p.messages().length;
+    await p.choose("legal", "outcome", "amnesty");
+    await p.press("common:buttons.keep"); // the date (skipped before): keep it skipped
+    await p.press("common:buttons.keep"); // the charge
+    await p.choose("legal", "appealed", "dont_know"); // new on this branch
+    await p.choose("legal", "overturned", "no");
+    await p.press("common:buttons.keep"); // pending
+    await p.next();
+    await p.press("common:buttons.keep"); // areas
+    await p.press("common:buttons.keep"); // the note
+    const titles = p.messages().slice(from).map((m) => m.text.split("\n")[0]);
+    expect(titles).toContain(p.t("rights:kz_no_compensation.title"));
+    expect(titles).not.toContain(p.t("rights:kz_compensation.title"));
+    await p.say("/mydata");
+    expect(p.last()).not.toContain(p.t("legal:notice.text").slice(0, 30)); // the notice answer was pruned
+  });
+});
