@@ -71,6 +71,8 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     emu.userPresses(chat, "Continue where I stopped");
     await emu.waitFor((m) => m.filter((x) => x.text.includes("Who is asking?")).length === 2, "the question again");
     emu.userPresses(chat, "A relative or a friend");
+    await emu.waitFor((m) => m.some((x) => x.text.includes("Does your relative know")), "the question for relatives");
+    emu.userPresses(chat, "Yes, they know and agree");
     await emu.waitFor((m) => m.some((x) => x.text.includes("In which country was your relative's case?")), "the country question");
     expect(await stopBot(bot)).toBe(0);
     expect(emu.refusals).toEqual([]);

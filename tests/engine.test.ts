@@ -87,6 +87,22 @@ describe("the interview engine", () => {
     expect(Object.keys(state.answers).sort()).toEqual(walk(flows, state.answers).path.sort());
   });
 
+  it("keeps the answers after a newly opened question, and drops them once they are off the path", () => {
+    // A Kazakhstan answer (with its city) changed to Uzbekistan and back: the city is asked again,
+    // but the needs answered after it are still there.
+    const kz = run(startState(flows), done, choose("self"), choose("kz"), "Shymkent", toggle("money"), done, "4").state;
+    const uz = run(kz, { type: "edit", ref: "intro/country" }, choose("other")).state;
+    expect(uz.node).toBe("intro/elsewhere");
+    expect(uz.answers["needs/start"]).toBeUndefined(); // unreachable from an end: dropped
+    const withNeeds = run(startState(flows), done, choose("self"), choose("uz"), toggle("money"), done, "4").state;
+    const back = run(withNeeds, { type: "edit", ref: "intro/country" }, choose("kz")).state;
+    expect(back.node).toBe("intro/kz_city");
+    expect(back.answers["needs/start"]).toEqual({ kind: "value", value: ["money"] }); // ahead of the open question: kept
+    const after = run(back, "Almaty");
+    expect(after.state.node).toBe("needs/start");
+    expect(question(after.say).current).toBeDefined();
+  });
+
   it("drops answers behind a multi-choice rule when the ticked option goes away", () => {
     const withHealth = run(startState(flows), done, choose("self"), choose("uz"), toggle("health"), done, "2023", "0").state;
     expect(withHealth.answers["needs/released"]).toBeDefined();
@@ -183,6 +199,32 @@ describe("the interview engine", () => {
     expect(decodeButton(encodeButton({ type: "edit", ref: "intro/country" }, 7))).toEqual({ type: "edit", ref: "intro/country", step: 7 });
     expect(decodeButton("q|1|c|../../x")).toBeUndefined();
     expect(decodeButton("q|1|z")).toBeUndefined();
+  });
+
+  it("passes through route nodes: never shown, never answered, skipped by Back", () => {
+    const routed = loadFlows([
+      {
+        path: "r.yaml",
+        text: [
+          "id: r", "version: 1", "entry: true", "start: a", "nodes:",
+          "  a:", "    type: multi", "    options: [{ id: x }, { id: y }]", "    next: fork",
+          "  fork:", "    type: route", "    next:", "      - if: { answer: a, includes: x }", "        goto: bx", "      - goto: done",
+          "  bx:", "    type: text", "    next: done",
+          "  done:", "    type: end",
+        ].join("\n"),
+      },
+    ]);
+    let s = startState(routed);
+    s = step(routed, s, { type: "toggle", option: "x", step: s.step }).state;
+    const r = step(routed, s, { type: "done", step: s.step });
+    expect(r.state.node).toBe("r/bx");
+    expect(walk(routed, r.state.answers).path).toEqual(["r/a"]);
+    const back = step(routed, r.state, { type: "back", step: r.state.step });
+    expect(back.state.node).toBe("r/a");
+    const none = step(routed, step(routed, back.state, { type: "toggle", option: "x", step: back.state.step }).state, { type: "current" });
+    const s2 = step(routed, none.state, { type: "done", step: none.state.step });
+    expect(s2.state.node).toBe("r/done");
+    expect(Object.keys(s2.state.answers)).toEqual(["r/a"]);
   });
 
   it("reads dates the way people write them", () => {

@@ -89,8 +89,9 @@ describe("flows:check", () => {
   });
 
   it("reports a question that can be skipped but has nowhere to go when skipped", () => {
-    const p = problemsWith({ flow: (y) => y.replace("        context: family\n    next: country", "        context: family\n        next: country") });
-    expect(p.join("\n")).toMatch(/nodes\.who\.next: options self, relative have no next and the node has none either/);
+    const p = problemsWith({ flow: (y) => y.replace("        next: person_knows\n    next: country\n", "        next: person_knows\n") });
+    expect(p.join("\n")).toMatch(/nodes\.who\.next: options self have no next and the node has none either/);
+    expect(p.join("\n")).toMatch(/nodes\.who\.next: a question that can be skipped needs a node-level next/);
   });
 
   it("reports two entry flows", () => {
@@ -127,11 +128,11 @@ describe("flows:check", () => {
     const p = problemsWith({
       locale: [
         ["kk", "common", (j) => (j.mydata.none = "A & B")],
-        ["en", "opening", (j) => (j.thanks.text = "<b>Thank you")],
+        ["en", "opening", (j) => (j.other_country.text = "<b>For now")],
       ],
     });
     expect(p.join("\n")).toMatch(/locales\/kk\/common\.json › common:mydata\.none: Telegram would refuse it: can't parse entities: bare "&"/);
-    expect(p.join("\n")).toMatch(/locales\/en\/opening\.json › opening:thanks\.text: Telegram would refuse it: .*not closed/);
+    expect(p.join("\n")).toMatch(/locales\/en\/opening\.json › opening:other_country\.text: Telegram would refuse it: .*not closed/);
   });
 
   it("reports a key that nothing uses", () => {

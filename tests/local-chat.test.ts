@@ -7,7 +7,9 @@ import { runWithInput } from "./helpers/spawn.js";
 
 describe("the local chat (npm start without a token)", () => {
   it("runs the opening in Russian from piped input: language, consent, back, skip, change, summary", async () => {
-    const input = ["/start", "5", "1", "1", "2", "a", "b", "3", "/mydata", "2", "1", "c", "/pause", "/start", "1"].join("\n") + "\n";
+    // language: Русский; continue; agree; a relative; they agree; back, back; skip "who"; another
+// country; the summary; change answer 2 to "myself"; keep the country; pause; come back.
+    const input = ["/start", "5", "1", "1", "2", "1", "a", "a", "b", "3", "/mydata", "2", "1", "c", "/pause", "/start", "1"].join("\n") + "\n";
     const { code, stdout, stderr } = await runWithInput(input);
     expect(stderr).toBe("");
     expect(code).toBe(0);
@@ -17,7 +19,7 @@ describe("the local chat (npm start without a token)", () => {
     expect(stdout).toContain("Ваш ответ: пропущено"); // "b" skipped who-is-asking after going back
     expect(stdout).toContain("В какой стране велось Ваше дело?"); // so the person is asked directly
     expect(stdout).toContain("Что Qadam хранит о Вас");
-    expect(stdout).toContain("Ваши ответы сохранены");
+    expect(stdout).toContain("Ваши ответы хранятся 30 дней"); // /pause
     expect(stdout).toContain("С возвращением"); // /start again: continue, start over or delete
     expect(stdout.slice(stdout.lastIndexOf("> 1"))).toContain("Пока Qadam знает только законы"); // continued where the person stopped
     expect(stdout).not.toMatch(/Telegram would refuse/);

@@ -248,12 +248,31 @@ function advance(set: FlowSet, s: InterviewState, node: CompiledNode, answer: An
   return { state: next, say: out };
 }
 
-/** Keep only the answers of nodes on the path that the answers themselves lead along. */
+/**
+ * Drop the answers of abandoned branches. An answer is kept if its node is on the path the answers
+ * lead along, or still lies ahead of where that path stops (it may come back into use once the
+ * open question is answered: a newly inserted question must not cost the answers after it).
+ */
 export function prune(set: FlowSet, answers: Record<string, Answer>): Record<string, Answer> {
-  const { path } = walk(set, answers);
+  const { path, at } = walk(set, answers);
+  const ahead = reachable(set, at);
   const kept: Record<string, Answer> = {};
-  for (const ref of path) kept[ref] = answers[ref]!;
+  for (const [ref, a] of Object.entries(answers)) if (path.includes(ref) || (ref !== at && ahead.has(ref))) kept[ref] = a;
   return kept;
+}
+
+const reachCache = new WeakMap<FlowSet, Map<string, ReadonlySet<string>>>();
+
+/** Every node that can still be reached from `ref` (itself included); flows are loop-free. */
+export function reachable(set: FlowSet, ref: string): ReadonlySet<string> {
+  let memo = reachCache.get(set);
+  if (!memo) reachCache.set(set, (memo = new Map()));
+  const hit = memo.get(ref);
+  if (hit) return hit;
+  const out = new Set<string>([ref]);
+  for (const s of successors(set.nodes.get(ref)!)) for (const r of reachable(set, s)) out.add(r);
+  memo.set(ref, out);
+  return out;
 }
 
 /**
@@ -343,10 +362,7 @@ export function reconcile(set: FlowSet, state: InterviewState): { state: Intervi
     const n = set.nodes.get(ref);
     if (n && isValid(n, a)) fitting[ref] = a;
   }
-  // Answers that still fit are all kept, even those the path does not reach right now: when a
-  // new question was inserted, they come back into use once it is answered (and the next
-  // answer prunes whatever the path then leaves behind).
-  const answers = fitting;
+  const answers = prune(set, fitting);
   const kept = Object.keys(answers);
   const versions: Record<string, number> = {};
   for (const ref of kept) {

@@ -74,6 +74,8 @@ export function comparable(text: string, lang: string): string {
     if (lang.startsWith("uz")) s = uzLatinToCyrillic(s);
     else if (lang === "kk") s = kkLatinToCyrillic(s);
   }
+  // Latin has no ц: "Probatsiya" and "Пробация" are the same word.
+  if (lang.startsWith("uz")) s = s.replace(/ц/g, "тс");
   return s.replace(/[^\p{L}\p{N}\s]/gu, " ").replace(/\s+/g, " ").trim();
 }
 

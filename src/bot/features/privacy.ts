@@ -46,14 +46,21 @@ pm.command("mydata", async (ctx) => {
   const st = ctx.session.interview;
   const lines = [tr(ctx, "common:mydata.title"), tr(ctx, "common:mydata.language", { language: { key: `common:language.names.${ctx.lang}` } })];
   const buttons: { text: string; callback_data: string }[] = [];
-  const answered = st ? walk(flows, st.answers).path.filter((ref) => isQuestion(flows.nodes.get(ref)!)) : [];
-  if (answered.length === 0) lines.push(tr(ctx, "common:mydata.none"));
-  for (const [i, ref] of answered.entries()) {
+  const path = st ? walk(flows, st.answers).path : [];
+  const answered = path.filter((ref) => isQuestion(flows.nodes.get(ref)!));
+  // Answers kept for questions further on (after a change opened a new question before them).
+  const ahead = st ? Object.keys(st.answers).filter((ref) => !path.includes(ref) && isQuestion(flows.nodes.get(ref)!)) : [];
+  if (answered.length + ahead.length === 0) lines.push(tr(ctx, "common:mydata.none"));
+  const line = (ref: string, label: string) => {
     const node = flows.nodes.get(ref)!;
     const question = firstLine(tr(ctx, questionMsg(flows, node, st!.answers)));
-    lines.push(`${i + 1}. ${question}\n   → ${tr(ctx, answerMsg(flows, node, st!.answers[ref]!))}`);
+    return `${label}${question}\n   → ${tr(ctx, answerMsg(flows, node, st!.answers[ref]!))}`;
+  };
+  for (const [i, ref] of answered.entries()) {
+    lines.push(line(ref, `${i + 1}. `));
     buttons.push({ text: tr(ctx, "common:buttons.change", { n: i + 1 }), callback_data: encodeButton({ type: "edit", ref }, st!.step) });
   }
+  if (ahead.length) lines.push([tr(ctx, "common:mydata.ahead"), ...ahead.map((ref) => line(ref, "• "))].join("\n"));
   lines.push(tr(ctx, "common:mydata.retention"));
   if (answered.length) lines.push(tr(ctx, "common:mydata.footer"));
   const rows = [];
