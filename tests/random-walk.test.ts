@@ -70,6 +70,8 @@ describe("random walks over the flows", () => {
           check();
         }
         expect(flows.nodes.get(state.node)!.type).toBe("end");
+        // At the end nothing lies ahead: the answers the result uses are exactly the path's.
+        expect(Object.keys(state.answers).sort()).toEqual(walk(flows, state.answers).path.sort());
       }),
       { numRuns: 300 },
     );
