@@ -1,0 +1,85 @@
+/**
+ * The dossier: what a referral says, before it is sealed. Versioned and checked with zod on both
+ * ends. Answers keep their language-neutral values and, for every recipient's language, the
+ * question and answer as the person saw them, so the lawyer reads the case in their language
+ * and the values can still be processed. The readable rendering lives here too, shared by the
+ * command-line tool and the offline page.
+ */
+import { z } from "zod";
+
+const value = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);
+
+const texts = z.strictObject({
+  /** Headings of the readable document, in this language. */
+  headings: z.record(z.string(), z.string()),
+  questions: z.record(z.string(), z.string()),
+  answers: z.record(z.string(), z.string()),
+  cards: z.record(z.string(), z.string()),
+  contact: z.string(),
+});
+
+export const dossierSchema = z.strictObject({
+  format: z.literal("qadam-dossier"),
+  v: z.literal(1),
+  code: z.string(),
+  created: z.string(),
+  /** The consent the person gave: which text version, when. */
+  consent: z.strictObject({ version: z.number().int(), at: z.string() }),
+  /** The language the person used. */
+  language: z.string(),
+  /** Flow versions the answers were given under. */
+  flows: z.record(z.string(), z.number().int()),
+  /** Answers in path order; null = skipped. */
+  answers: z.array(z.strictObject({ ref: z.string(), value })),
+  /** The ids of the rights cards the person was shown. */
+  cards: z.array(z.string()),
+  contact: z.strictObject({ how: z.enum(["qadam", "phone", "other", "none"]), detail: z.string().max(300).optional() }),
+  note: z.string().max(1000).optional(),
+  /** Everything readable, by language code. */
+  texts: z.record(z.string(), texts),
+});
+export type Dossier = z.infer<typeof dossierSchema>;
+
+/** Heading keys every language's `headings` must have (the readable document's parts). */
+export const HEADINGS = ["title", "code", "created", "consent", "answers", "skipped", "cards", "contact", "note", "language"] as const;
+
+/** Parses decrypted text into a dossier, or says why it is not one. */
+export function parseDossier(text: string): Dossier {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error("The referral opened, but its contents are not readable (not JSON).");
+  }
+  const r = dossierSchema.safeParse(json);
+  if (!r.success) throw new Error(`The referral opened, but its contents are not a dossier this tool understands: ${r.error.issues[0]?.message ?? "unknown problem"}.`);
+  return r.data;
+}
+
+/** The readable document as plain lines, in `lang` if the dossier has it, else its first language. */
+export function renderDossier(d: Dossier, lang?: string): { lang: string; title: string; sections: { heading: string; lines: string[] }[] } {
+  const use = lang && d.texts[lang] ? lang : Object.keys(d.texts)[0]!;
+  const t = d.texts[use]!;
+  const h = (k: (typeof HEADINGS)[number]) => t.headings[k] ?? k;
+  const answers = d.answers.map((a) => {
+    const q = t.questions[a.ref] ?? a.ref;
+    const ans = a.value === null ? h("skipped") : (t.answers[a.ref] ?? String(a.value));
+    return `${q}\n  → ${ans}`;
+  });
+  const sections = [
+    { heading: h("code"), lines: [d.code] },
+    { heading: h("created"), lines: [d.created] },
+    { heading: h("consent"), lines: [`v${d.consent.version}, ${d.consent.at}`] },
+    { heading: h("language"), lines: [d.language] },
+    { heading: h("answers"), lines: answers },
+    { heading: h("cards"), lines: d.cards.map((id) => `• ${t.cards[id] ?? id}`) },
+    { heading: h("contact"), lines: [t.contact + (d.contact.detail ? `: ${d.contact.detail}` : "")] },
+    ...(d.note ? [{ heading: h("note"), lines: [d.note] }] : []),
+  ];
+  return { lang: use, title: h("title"), sections };
+}
+
+export function renderDossierText(d: Dossier, lang?: string): string {
+  const doc = renderDossier(d, lang);
+  return [doc.title, "=".repeat(doc.title.length), ...doc.sections.map((s) => `\n${s.heading}\n${s.lines.join("\n")}`)].join("\n");
+}

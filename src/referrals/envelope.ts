@@ -1,0 +1,192 @@
+/**
+ * The referral envelope, format `qadam-referral` version 1 (documented in docs/envelope.md).
+ *
+ * - A random data key per referral encrypts the dossier with XChaCha20-Poly1305; the header
+ *   (code, time, country, recipients, signer) is the associated data, so it cannot be changed.
+ * - The data key is sealed (`crypto_box_seal`) to each recipient's X25519 key, under a key id
+ *   derived from that key, so each recipient finds their copy without trying them all.
+ * - The bot signs header, nonce, ciphertext and sealed keys with its Ed25519 key, so a lawyer can
+ *   check that the referral came from this Qadam instance (the verify key is published).
+ * - Grants, added later by triage staff for another lawyer, sit outside the signature: a forged
+ *   grant can only fail to decrypt, never change what the dossier says.
+ *
+ * Nothing here keeps the data key: once sealed, the server cannot read the referral.
+ */
+import sodium from "libsodium-wrappers";
+import { z } from "zod";
+import { fromB64, keyId, toB64 } from "./keys.js";
+
+export const ENVELOPE_FORMAT = "qadam-referral";
+export const ALG = "xchacha20poly1305-ietf+box-seal+ed25519";
+
+const b64 = z.string().regex(/^[A-Za-z0-9_-]+$/);
+
+export const envelopeSchema = z.strictObject({
+  format: z.literal(ENVELOPE_FORMAT),
+  v: z.literal(1),
+  header: z.strictObject({
+    code: z.string(),
+    created: z.string(),
+    country: z.string(),
+    recipients: z.array(z.strictObject({ keyId: z.string(), name: z.string() })).min(1),
+    signer: z.strictObject({ keyId: z.string(), publicKey: b64 }),
+    alg: z.literal(ALG),
+  }),
+  nonce: b64,
+  ciphertext: b64,
+  keys: z.array(z.strictObject({ keyId: z.string(), sealed: b64 })).min(1),
+  signature: b64,
+  grants: z.array(z.strictObject({ keyId: z.string(), name: z.string(), sealed: b64, by: z.string(), created: z.string() })).optional(),
+});
+export type Envelope = z.infer<typeof envelopeSchema>;
+export type Grant = NonNullable<Envelope["grants"]>[number];
+
+export interface Recipient {
+  name: string;
+  publicKey: Uint8Array;
+}
+
+/** JSON with object keys sorted at every level: the same bytes for the same value, everywhere. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const signedBytes = (e: Pick<Envelope, "header" | "nonce" | "ciphertext" | "keys">) =>
+  `${ENVELOPE_FORMAT}/1\n${canonical(e.header)}\n${e.nonce}\n${e.ciphertext}\n${canonical(e.keys)}`;
+
+/** Seals a dossier (any JSON-able value) to the recipients and signs the result. */
+export function seal(
+  dossier: unknown,
+  meta: { code: string; created: string; country: string },
+  recipients: Recipient[],
+  signer: { publicKey: Uint8Array; privateKey: Uint8Array },
+): Envelope {
+  const dataKey = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
+  try {
+    const header: Envelope["header"] = {
+      code: meta.code,
+      created: meta.created,
+      country: meta.country,
+      recipients: recipients.map((r) => ({ keyId: keyId(r.publicKey), name: r.name })),
+      signer: { keyId: keyId(signer.publicKey), publicKey: toB64(signer.publicKey) },
+      alg: ALG,
+    };
+    const nonce = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    const ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(JSON.stringify(dossier), canonical(header), null, nonce, dataKey);
+    const keys = recipients.map((r) => ({ keyId: keyId(r.publicKey), sealed: toB64(sodium.crypto_box_seal(dataKey, r.publicKey)) }));
+    const unsigned = { header, nonce: toB64(nonce), ciphertext: toB64(ciphertext), keys };
+    const signature = toB64(sodium.crypto_sign_detached(signedBytes(unsigned), signer.privateKey));
+    return { format: ENVELOPE_FORMAT, v: 1, ...unsigned, signature };
+  } finally {
+    sodium.memzero(dataKey);
+  }
+}
+
+/** Why an envelope cannot be opened, in words a lawyer can act on. */
+export class OpenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OpenError";
+  }
+}
+
+/** Reads a `.qadam` file's text into an envelope, or says why it is not one. */
+export function parseEnvelope(text: string): Envelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new OpenError("This is not a complete Qadam referral file: it may have been cut short when it was copied. Ask for it again.");
+  }
+  const f = json as { format?: unknown; v?: unknown };
+  if (f?.format !== ENVELOPE_FORMAT) throw new OpenError("This is not a Qadam referral file.");
+  if (f.v !== 1) throw new OpenError(`This referral uses format version ${String(f.v)}; this tool reads version 1. Update the tool.`);
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) throw new OpenError("This Qadam referral file is damaged: some of its parts are missing or malformed.");
+  return parsed.data;
+}
+
+/**
+ * Verifies and decrypts. `expectedSigner` is the published verify key of the Qadam instance;
+ * without it the signature is still checked against the key the envelope names, and the caller
+ * must show that key's fingerprint for comparison.
+ */
+export function open(
+  envelope: Envelope,
+  key: { publicKey: Uint8Array; secretKey: Uint8Array },
+  expectedSigner?: Uint8Array,
+): { plaintext: string; signer: Uint8Array; via: "recipient" | "grant" } {
+  const signer = fromB64(envelope.header.signer.publicKey);
+  if (expectedSigner && toB64(expectedSigner) !== envelope.header.signer.publicKey) {
+    throw new OpenError("This referral was signed by a different Qadam key than the one you expect. Do not trust it; tell the NGO.");
+  }
+  if (keyId(signer) !== envelope.header.signer.keyId) throw new OpenError("This referral's signer details do not match. Do not trust it; tell the NGO.");
+  let valid = false;
+  try {
+    valid = sodium.crypto_sign_verify_detached(fromB64(envelope.signature), signedBytes(envelope), signer);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new OpenError("The signature does not match: the file was changed after Qadam sent it, or it did not come from Qadam. Do not trust it; ask the NGO to send it again.");
+  const ids = envelope.header.recipients.map((r) => r.keyId);
+  if (canonical([...ids].sort()) !== canonical(envelope.keys.map((k) => k.keyId).sort())) {
+    throw new OpenError("The list of recipients does not match the sealed keys: the file was changed. Do not trust it.");
+  }
+  const mine = keyId(key.publicKey);
+  const sealed = envelope.keys.find((k) => k.keyId === mine)?.sealed;
+  const granted = envelope.grants?.find((g) => g.keyId === mine)?.sealed;
+  if (!sealed && !granted) {
+    const names = envelope.header.recipients.map((r) => r.name).join(", ");
+    throw new OpenError(`This referral is not addressed to your key (key id ${mine}). It was sealed for: ${names}. Ask the NGO's triage desk for a grant.`);
+  }
+  let dataKey: Uint8Array;
+  try {
+    dataKey = sodium.crypto_box_seal_open(fromB64((sealed ?? granted)!), key.publicKey, key.secretKey);
+  } catch {
+    throw new OpenError("Your key could not open this referral's data key: the file or the grant was changed, or the key file is not the right one.");
+  }
+  try {
+    const plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, fromB64(envelope.ciphertext), canonical(envelope.header), fromB64(envelope.nonce), dataKey);
+    return { plaintext: sodium.to_string(plain), signer, via: sealed ? "recipient" : "grant" };
+  } catch {
+    throw new OpenError("The referral does not decrypt: it was changed or cut short. Ask the NGO to send it again.");
+  } finally {
+    sodium.memzero(dataKey);
+  }
+}
+
+/**
+ * A grant for a lawyer who was not an original recipient, made offline by triage staff with
+ * their secret key: the data key, opened with the triage key and sealed to the new lawyer.
+ */
+export function grant(
+  envelope: Envelope,
+  triage: { publicKey: Uint8Array; secretKey: Uint8Array },
+  to: Recipient,
+  created: string,
+): Grant {
+  const mine = keyId(triage.publicKey);
+  const sealed = envelope.keys.find((k) => k.keyId === mine)?.sealed;
+  if (!sealed) throw new OpenError("This referral was not sealed to this triage key, so it cannot grant access.");
+  let dataKey: Uint8Array;
+  try {
+    dataKey = sodium.crypto_box_seal_open(fromB64(sealed), triage.publicKey, triage.secretKey);
+  } catch {
+    throw new OpenError("The triage key could not open this referral's data key.");
+  }
+  try {
+    return { keyId: keyId(to.publicKey), name: to.name, sealed: toB64(sodium.crypto_box_seal(dataKey, to.publicKey)), by: mine, created };
+  } finally {
+    sodium.memzero(dataKey);
+  }
+}
+
+/** The envelope with a grant attached (replacing an earlier grant for the same key). */
+export function withGrant(envelope: Envelope, g: Grant): Envelope {
+  return { ...envelope, grants: [...(envelope.grants ?? []).filter((x) => x.keyId !== g.keyId), g] };
+}

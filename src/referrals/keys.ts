@@ -1,0 +1,97 @@
+/**
+ * Keys for referrals. Partners and the triage desk hold X25519 key pairs (libsodium box keys);
+ * the bot signs envelopes with an Ed25519 key so a lawyer can check that a referral came from
+ * this Qadam instance. Public keys travel as base64url without padding (43 characters for 32
+ * bytes); a key id and a human fingerprint are derived from the public key so people can compare
+ * keys over the phone.
+ */
+import sodium from "libsodium-wrappers";
+import { z } from "zod";
+
+const B64 = () => sodium.base64_variants.URLSAFE_NO_PADDING;
+
+export const toB64 = (b: Uint8Array): string => sodium.to_base64(b, B64());
+export const fromB64 = (s: string): Uint8Array => sodium.from_base64(s, B64());
+
+/** A public key as written in the partners file and in config: 43 base64url characters, 32 bytes. */
+export const publicKey32 = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, "must be 43 base64url characters (a 32-byte key); make one with: npm run keys:new")
+  .refine((s) => {
+    try {
+      return fromB64(s).length === 32;
+    } catch {
+      return false;
+    }
+  }, "does not decode to 32 bytes");
+
+/** The key id used inside envelopes: base64url of a 16-byte BLAKE2b hash of the public key. */
+export function keyId(publicKey: Uint8Array): string {
+  return toB64(sodium.crypto_generichash(16, publicKey, null));
+}
+
+/** A fingerprint to read aloud: 8 groups of 4 characters (Crockford base32 of the same hash). */
+export function fingerprint(publicKey: Uint8Array): string {
+  const hash = sodium.crypto_generichash(20, publicKey, null);
+  return crockford(hash).match(/.{4}/g)!.join(" ");
+}
+
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** Crockford base32 (no padding): unambiguous for people to read and type. */
+export function crockford(bytes: Uint8Array): string {
+  let bits = 0;
+  let value = 0;
+  let out = "";
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/** A secret key file, as written by `npm run keys:new`. */
+export const secretKeyFile = z.strictObject({
+  type: z.literal("qadam-box-key"),
+  v: z.literal(1),
+  publicKey: publicKey32,
+  secretKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+});
+export type SecretKeyFile = z.infer<typeof secretKeyFile>;
+
+export function newBoxKeyFile(): SecretKeyFile {
+  const kp = sodium.crypto_box_keypair();
+  return { type: "qadam-box-key", v: 1, publicKey: toB64(kp.publicKey), secretKey: toB64(kp.privateKey) };
+}
+
+/** Reads a key file's text; throws an Error a lawyer can act on. */
+export function parseKeyFile(text: string, name = "the key file"): { publicKey: Uint8Array; secretKey: Uint8Array } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${name} is not a Qadam key file (it is not JSON).`);
+  }
+  const parsed = secretKeyFile.safeParse(json);
+  if (!parsed.success) throw new Error(`${name} is not a Qadam secret key file (made by npm run keys:new).`);
+  const publicKey = fromB64(parsed.data.publicKey);
+  const secretKey = fromB64(parsed.data.secretKey);
+  if (toB64(sodium.crypto_scalarmult_base(secretKey)) !== parsed.data.publicKey) throw new Error(`${name} is damaged: its secret and public keys do not match.`);
+  return { publicKey, secretKey };
+}
+
+/** The bot's signing key from its 32-byte seed (config SIGNING_KEY). */
+export function signingKeyFromSeed(seedB64: string): { publicKey: Uint8Array; privateKey: Uint8Array } {
+  const seed = fromB64(seedB64);
+  if (seed.length !== 32) throw new Error("SIGNING_KEY must be 32 bytes (43 base64url characters); make one with: npm run keys:signing");
+  return sodium.crypto_sign_seed_keypair(seed);
+}
+
+export function newSigningSeed(): string {
+  return toB64(sodium.randombytes_buf(32));
+}
