@@ -19,6 +19,16 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
     FLOWS_DIR: z.string().default("flows"),
     LOCALES_DIR: z.string().default("locales"),
+    /** Partner lawyers and the triage desk (see examples/partners.yaml). */
+    PARTNERS_FILE: z.string().default("examples/partners.yaml"),
+    /** The triage desk's X25519 public key; overrides the partners file's. */
+    TRIAGE_PUBLIC_KEY: z.string().optional(),
+    /** The bot's Ed25519 signing seed (32 bytes, base64url): lawyers check referrals against its verify key. */
+    SIGNING_KEY: b64url32.optional(),
+    /** Where folder transports write envelopes. */
+    REFERRALS_DIR: z.string().default("referrals-out"),
+    /** Days an envelope (ciphertext only) and its status are kept, for delivery retries, grants and /status. */
+    REFERRAL_TTL_DAYS: z.coerce.number().int().min(1).max(730).default(90),
   })
   .superRefine((c, ctx) => {
     const persistent = c.BOT_TOKEN !== undefined || c.REDIS_URL !== undefined;
@@ -26,6 +36,8 @@ const schema = z
     const why = c.BOT_TOKEN ? "BOT_TOKEN is set" : "REDIS_URL is set";
     if (!c.SESSION_KEYS) ctx.addIssue({ code: "custom", path: ["SESSION_KEYS"], message: `is required when ${why}: answers are stored encrypted with it` });
     if (!c.SESSION_SECRET) ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: `is required when ${why}: it hides chat ids in storage key names` });
+    if (c.BOT_TOKEN && !c.SIGNING_KEY) ctx.addIssue({ code: "custom", path: ["SIGNING_KEY"], message: "is required when BOT_TOKEN is set: lawyers check referrals against its verify key (npm run keys:signing)" });
+    if (c.BOT_TOKEN && !c.TRIAGE_PUBLIC_KEY) ctx.addIssue({ code: "custom", path: ["TRIAGE_PUBLIC_KEY"], message: "is required when BOT_TOKEN is set: every referral is sealed to the triage desk" });
   });
 
 export type Config = z.infer<typeof schema> & { mode: "telegram" | "local" };

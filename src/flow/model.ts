@@ -60,11 +60,14 @@ export interface FlowSet {
   cards: readonly CompiledCard[];
   /** The date the cards' sources were checked (YYYY-MM-DD). */
   cardsChecked?: string;
+  /** Kinds of case needed that no card stands for, by condition. */
+  extraSpecialties?: Readonly<Record<string, Condition>>;
 }
 
 export interface CompiledCard {
   id: string;
   file: string;
+  specialty?: string;
   titleKey: string;
   when?: Condition;
   parts: { key: string; if?: Condition }[];

@@ -49,3 +49,11 @@ export function needsSummary(set: FlowSet, answers: Record<string, Answer>): Res
 export function resultView(set: FlowSet, answers: Record<string, Answer>): ResultView {
   return { summary: needsSummary(set, answers), cards: applicableCards(set, answers), ...(set.cardsChecked ? { checked: set.cardsChecked } : {}) };
 }
+
+/** The kinds of case (partner specialties) a referral needs: those of the cards that apply, and the extras. */
+export function neededSpecialties(set: FlowSet, answers: Record<string, Answer>): string[] {
+  const out = new Set<string>();
+  for (const c of set.cards) if (c.specialty && (!c.when || holds(c.when, answers))) out.add(c.specialty);
+  for (const [name, c] of Object.entries(set.extraSpecialties ?? {})) if (holds(c, answers)) out.add(name);
+  return [...out].sort();
+}

@@ -15,7 +15,7 @@ function unqualified(c: Condition): string[] {
   return c.answer.includes("/") ? [] : [c.answer];
 }
 
-export function compileCards(set: FlowSet, file: string, data: CardsFile, problems: Problem[]): Pick<FlowSet, "cards" | "cardsChecked"> {
+export function compileCards(set: FlowSet, file: string, data: CardsFile, problems: Problem[]): Pick<FlowSet, "cards" | "cardsChecked" | "extraSpecialties"> {
   const seen = new Set<string>();
   const check = (where: string, c: Condition | undefined) => {
     if (!c) return;
@@ -37,7 +37,11 @@ export function compileCards(set: FlowSet, file: string, data: CardsFile, proble
       if (!source) problems.push({ file, where: `${at}.cite.${j}`, message: `the source "${c.source}" is not declared under sources` });
       return { url: source?.url ?? "", labelKey: `rights:sources.${c.source}`, ...(c.at ? { at: c.at } : {}) };
     });
-    return { id: card.id, file, titleKey: `rights:${card.id}.title`, ...(card.when ? { when: card.when } : {}), parts, cite };
+    return { id: card.id, file, ...(card.specialty ? { specialty: card.specialty } : {}), titleKey: `rights:${card.id}.title`, ...(card.when ? { when: card.when } : {}), parts, cite };
   });
-  return { cards, cardsChecked: data.checked };
+  const extra = data.extra_specialties ?? {};
+  for (const [name, c] of Object.entries(extra)) check(`extra_specialties.${name}`, c);
+  const cited = new Set(data.cards.flatMap((c) => c.cite.map((x) => x.source)));
+  for (const id of Object.keys(data.sources)) if (!cited.has(id)) problems.push({ file, where: `sources.${id}`, message: "no card cites this source: remove it" });
+  return { cards, cardsChecked: data.checked, extraSpecialties: extra as Record<string, Condition> };
 }

@@ -5,15 +5,20 @@
  */
 import { z } from "zod";
 import { condition, slug } from "../flow/schema.js";
+import { SPECIALTIES } from "../referrals/partners.js";
 
 export const cardsFile = z.strictObject({
   /** When the sources were last checked (shown on every card). */
   checked: z.iso.date(),
   sources: z.record(slug, z.strictObject({ url: z.url() })),
+  /** Kinds of case needed that no card stands for (e.g. medical care), by condition. */
+  extra_specialties: z.partialRecord(z.enum(SPECIALTIES), condition).optional(),
   cards: z
     .array(
       z.strictObject({
         id: slug,
+        /** The kind of case this card stands for, to match partner lawyers. */
+        specialty: z.enum(SPECIALTIES).optional(),
         when: condition.optional(),
         parts: z.array(z.union([slug, z.strictObject({ text: slug, if: condition })])).min(1),
         cite: z.array(z.strictObject({ source: slug, at: z.string().max(40).optional() })).min(1, "every card cites at least one source"),

@@ -1,0 +1,98 @@
+/**
+ * Partner lawyers and the triage desk: who may receive referrals, for which countries, languages
+ * and kinds of case, and how a referral reaches them. Read from a YAML file (PARTNERS_FILE),
+ * checked with zod; errors name the file and the entry.
+ */
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { z } from "zod";
+import { FlowProblems, type Problem } from "../flow/model.js";
+import { slug } from "../flow/schema.js";
+import { LANGS } from "../i18n/index.js";
+import { publicKey32 } from "./keys.js";
+
+/** Kinds of case a partner takes; the rights cards map to them (flows/rights.yaml). */
+export const SPECIALTIES = ["compensation", "review", "torture", "financial_list", "un_complaints", "medical"] as const;
+export type Specialty = (typeof SPECIALTIES)[number];
+
+const transport = z.discriminatedUnion("type", [
+  /** A Telegram chat (a lawyer's private chat with the bot, or a group): the envelope arrives as a document. */
+  z.strictObject({ type: z.literal("telegram"), chat_id: z.number().int() }),
+  /** A folder (relative to REFERRALS_DIR): for the local chat, and NGOs that carry files by other means. */
+  z.strictObject({ type: z.literal("folder"), path: z.string().regex(/^[A-Za-z0-9_./-]+$/).refine((p) => !p.split("/").includes(".."), "must stay inside REFERRALS_DIR") }),
+]);
+export type Transport = z.infer<typeof transport>;
+
+const partner = z.strictObject({
+  id: slug,
+  organisation: z.string().min(2).max(120),
+  name: z.string().min(2).max(120),
+  countries: z.array(z.enum(["kz", "uz"])).min(1),
+  languages: z.array(z.enum(LANGS)).min(1),
+  specialties: z.array(z.enum(SPECIALTIES)).min(1),
+  transport,
+  public_key: publicKey32,
+  active: z.boolean(),
+});
+export type Partner = z.infer<typeof partner>;
+
+const partnersFile = z.strictObject({
+  triage: z.strictObject({
+    organisation: z.string().min(2).max(120),
+    languages: z.array(z.enum(LANGS)).min(1),
+    transport,
+    /** May be left out and given as TRIAGE_PUBLIC_KEY instead. */
+    public_key: publicKey32.optional(),
+  }),
+  partners: z.array(partner),
+});
+export type PartnersFile = z.infer<typeof partnersFile>;
+
+export interface Directory {
+  triage: PartnersFile["triage"] & { id: "triage"; public_key: string };
+  partners: Partner[];
+}
+
+export function loadPartners(path: string, triageKey?: string): Directory {
+  const problems: Problem[] = [];
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new FlowProblems([{ file: path, where: "", message: `cannot be read: ${(e as Error).message.split("\n")[0]}` }]);
+  }
+  const r = partnersFile.safeParse(raw);
+  if (!r.success) {
+    for (const i of r.error.issues) {
+      const p = i.path.map(String);
+      const where = p[0] === "partners" && p[1] !== undefined ? `partners.${p[1]} (${(raw as PartnersFile).partners?.[Number(p[1])]?.id ?? "?"}).${p.slice(2).join(".")}` : p.join(".");
+      problems.push({ file: path, where, message: i.message });
+    }
+    throw new FlowProblems(problems);
+  }
+  const ids = new Set<string>();
+  for (const p of r.data.partners) {
+    if (ids.has(p.id)) problems.push({ file: path, where: `partners (${p.id})`, message: "this id is used twice" });
+    ids.add(p.id);
+  }
+  const key = triageKey ?? r.data.triage.public_key;
+  if (!key) problems.push({ file: path, where: "triage.public_key", message: "the triage desk needs a public key: here, or as TRIAGE_PUBLIC_KEY" });
+  else if (!publicKey32.safeParse(key).success) problems.push({ file: "TRIAGE_PUBLIC_KEY", where: "", message: "must be 43 base64url characters (a 32-byte key)" });
+  if (problems.length) throw new FlowProblems(problems);
+  return { triage: { ...r.data.triage, id: "triage", public_key: key! }, partners: r.data.partners };
+}
+
+/**
+ * The partners who should receive a referral: active, working in the person's country, taking at
+ * least one kind of case the person needs; those who speak the person's language first, then those
+ * who cover the most needs. At most `limit`. An empty list means: the triage desk only.
+ */
+export function matchPartners(dir: Directory, want: { country: string; language: string; specialties: readonly string[] }, limit = 2): Partner[] {
+  return dir.partners
+    .filter((p) => p.active && (p.countries as string[]).includes(want.country))
+    .map((p) => ({ p, overlap: p.specialties.filter((s) => want.specialties.includes(s)).length, speaks: (p.languages as string[]).includes(want.language) ? 1 : 0 }))
+    .filter((x) => x.overlap > 0)
+    .sort((a, b) => b.speaks - a.speaks || b.overlap - a.overlap || a.p.id.localeCompare(b.p.id))
+    .slice(0, limit)
+    .map((x) => x.p);
+}
