@@ -21,6 +21,8 @@ const env = () => ({
   REDIS_URL: redis.url,
   SESSION_KEYS: TEST_KEYS,
   SESSION_SECRET: TEST_SECRET,
+  SIGNING_KEY: "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o",
+  TRIAGE_PUBLIC_KEY: "QKweAqRnCcpTAN4wPfly88ChJ1ofOQaj4VWq85vJBgA",
   LOG_LEVEL: "warn",
 });
 
