@@ -15,15 +15,17 @@ export type ButtonAction =
   | { type: "back" }
   | { type: "keep" }
   | { type: "pause" }
-  | { type: "edit"; ref: string };
+  | { type: "edit"; ref: string }
+  /** Change an answer from the review screen, then come straight back to it. */
+  | { type: "revise"; ref: string };
 
 export type Pressed = ButtonAction & { step: number };
 
-const CODES = { choose: "c", toggle: "t", done: "d", skip: "s", back: "b", keep: "k", pause: "p", edit: "e" } as const;
+const CODES = { choose: "c", toggle: "t", done: "d", skip: "s", back: "b", keep: "k", pause: "p", edit: "e", revise: "r" } as const;
 const TYPES = Object.fromEntries(Object.entries(CODES).map(([k, v]) => [v, k])) as Record<string, ButtonAction["type"]>;
 
 export function encodeButton(a: ButtonAction, step: number): string {
-  const arg = a.type === "choose" || a.type === "toggle" ? a.option : a.type === "edit" ? a.ref : undefined;
+  const arg = a.type === "choose" || a.type === "toggle" ? a.option : a.type === "edit" || a.type === "revise" ? a.ref : undefined;
   return `q|${step}|${CODES[a.type]}${arg === undefined ? "" : `|${arg}`}`;
 }
 
@@ -39,6 +41,7 @@ export function decodeButton(data: string): Pressed | undefined {
     case "toggle":
       return arg && !arg.includes("/") ? { type, option: arg, step } : undefined;
     case "edit":
+    case "revise":
       return arg?.includes("/") ? { type, ref: arg, step } : undefined;
     case undefined:
       return undefined;

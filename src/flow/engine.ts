@@ -33,6 +33,8 @@ export interface InterviewState {
   step: number;
   /** Options ticked so far on the current multi question, before "Done". */
   draft?: string[];
+  /** An answer is being changed from a review screen: after it, go to the first open question. */
+  resume?: boolean;
 }
 
 /** A message to translate: an i18n key and its parameters. Raw strings in params are user text. */
@@ -126,15 +128,19 @@ export function step(set: FlowSet, state: InterviewState, input: Input): StepRes
     case "back_command": {
       const path = walk(set, s.answers, s.node).path;
       const prev = path[path.length - 1];
-      if (!prev) return { state: s, say: [...say, ask(set, s, false)] };
+      if (!prev || node.final) return { state: s, say: [...say, ask(set, s, false)] };
       const next = { ...s, node: prev, step: s.step + 1 };
       delete next.draft;
+      delete next.resume;
       return { state: next, say: [...say, ask(set, next, false)] };
     }
-    case "edit": {
+    case "edit":
+    case "revise": {
       if (!walk(set, s.answers).path.includes(input.ref)) return again("common:notice.stale");
-      const next = { ...s, node: input.ref, step: s.step + 1 };
+      const next: InterviewState = { ...s, node: input.ref, step: s.step + 1 };
       delete next.draft;
+      if (input.type === "revise") next.resume = true;
+      else delete next.resume;
       return { state: next, say: [...say, ask(set, next, false)] };
     }
     case "keep": {
@@ -236,12 +242,15 @@ export function parseDate(text: string): string | undefined {
 function advance(set: FlowSet, s: InterviewState, node: CompiledNode, answer: Answer, say: Say[]): StepResult {
   const answers = prune(set, { ...s.answers, [node.ref]: answer });
   const flowVersion = set.flows.get(node.flow)!.version;
+  // Changing an answer from the review screen skips what is already answered, back to the review.
+  const target = s.resume ? walk(set, answers).at : settle(set, nextOf(node, answers), answers);
   const next: InterviewState = {
-    node: settle(set, nextOf(node, answers), answers),
+    node: target,
     answers,
     versions: { ...s.versions, [node.flow]: flowVersion },
     step: s.step + 1,
   };
+  if (s.resume && !set.nodes.get(target)!.review) next.resume = true;
   const out: Say[] = [...say];
   if (isQuestion(node)) out.push({ kind: "answered", ref: node.ref, question: questionMsg(set, node, s.answers), answer: answerMsg(set, node, answer) });
   out.push(ask(set, next, false));
@@ -425,7 +434,7 @@ export function ask(set: FlowSet, s: InterviewState, refresh: boolean): Say {
   } else if (node.type === "info") {
     buttons.push([btn({ key: "common:buttons.continue" }, { type: "done" })]);
   }
-  const hasPath = walk(set, s.answers, s.node).path.length > 0;
+  const hasPath = walk(set, s.answers, s.node).path.length > 0 && !node.final;
   const nav: Button[] = [];
   if (hasPath) nav.push(btn({ key: "common:buttons.back" }, { type: "back" }));
   if (isQuestion(node) && !node.required) nav.push(btn({ key: "common:buttons.skip" }, { type: "skip" }));

@@ -116,6 +116,8 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
       }
       switch (def.type) {
         case "choice":
+          if (def.result) base.result = true;
+          if (def.review) base.review = true;
           base.options = def.options.map((o) => {
             if (o.context) contexts.add(o.context);
             return {
@@ -136,6 +138,8 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
           break;
         case "end":
           if (def.result) base.result = true;
+          if (def.final) base.final = true;
+          if (def.action) base.action = def.action;
           break;
         case "text":
           base.maxLength = def.max_length;

@@ -38,8 +38,14 @@ export interface CompiledNode {
   allowFuture?: boolean;
   /** Multi nodes: listed in the result's needs summary under `summaryKey`. */
   summaryKey?: string;
-  /** End nodes: show the summary and the cards that apply. */
+  /** Show the summary and the cards that apply. */
   result?: boolean;
+  /** Choice nodes: list every answer with a "change" button. */
+  review?: boolean;
+  /** End nodes: no way back. */
+  final?: boolean;
+  /** End nodes: what the bot does on arrival. */
+  action?: "send_referral";
 }
 
 export interface CompiledFlow {

@@ -98,7 +98,16 @@ const multiOption = z.strictObject({
 
 export const node = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("info"), ...common, next }),
-  z.strictObject({ type: z.literal("choice"), ...common, options: z.array(option).min(2).max(12), next: next.optional() }),
+  z.strictObject({
+    type: z.literal("choice"),
+    ...common,
+    options: z.array(option).min(2).max(12),
+    next: next.optional(),
+    /** Show the needs summary and the rights cards that apply before the question. */
+    result: z.boolean().optional(),
+    /** Show every answer so far, each with a "change" button, before the question. */
+    review: z.boolean().optional(),
+  }),
   z.strictObject({
     type: z.literal("multi"),
     ...common,
@@ -122,6 +131,10 @@ export const node = z.discriminatedUnion("type", [
     about_person: z.boolean().optional(),
     /** Show the needs summary and the rights cards that apply (flows/rights.yaml). */
     result: z.boolean().optional(),
+    /** No way back from here (e.g. after a referral was sent): no Back button, /back does nothing. */
+    final: z.boolean().optional(),
+    /** Something the bot does when a person arrives here (outside the pure engine). */
+    action: z.enum(["send_referral"]).optional(),
   }),
   /** Branches only: never shown, never answered; the engine passes straight through it. */
   z.strictObject({ type: z.literal("route"), next }),
