@@ -15,6 +15,10 @@ import type { Logger } from "./logger.js";
 import { cryptoReady, newKeyEntry, newSecret, parseKeyring } from "./storage/cipher.js";
 import { sessionId } from "./storage/keys.js";
 import { createSessionStore } from "./storage/sessions.js";
+import { type DeliveryDeps, DirectDispatcher, type Dispatcher, QueueDispatcher } from "./referrals/delivery.js";
+import { newSigningSeed, signingKeyFromSeed } from "./referrals/keys.js";
+import { loadPartners } from "./referrals/partners.js";
+import { MemoryReferralStore, RedisReferralStore } from "./referrals/store.js";
 import type { UserFromGetMe } from "grammy/types";
 import { fileURLToPath } from "node:url";
 
@@ -22,6 +26,8 @@ export interface App {
   bot: Bot<QadamContext>;
   deps: BotDeps;
   redis?: Redis;
+  /** Delivery of referrals: a BullMQ queue with Redis, in process without. */
+  dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
@@ -47,7 +53,7 @@ export function loadContent(
 export async function buildApp(
   config: Config,
   logger: Logger,
-  extra: { botInfo?: UserFromGetMe; sequential?: boolean; today?: () => string } = {},
+  extra: { botInfo?: UserFromGetMe; sequential?: boolean; today?: () => string; now?: () => Date; startWorker?: boolean; retryBaseMs?: number } = {},
 ): Promise<App> {
   await cryptoReady();
   const { flows, i18n } = loadContent(config.FLOWS_DIR, config.LOCALES_DIR);
@@ -78,11 +84,45 @@ export async function buildApp(
     ...(config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {}),
     ...(extra.sequential ? { sequential: true } : {}),
   });
+  // Referrals: partners, the signing key (a throwaway one in the local chat), storage, delivery.
+  const directory = loadPartners(config.PARTNERS_FILE, config.TRIAGE_PUBLIC_KEY);
+  const signer = signingKeyFromSeed(config.SIGNING_KEY ?? newSigningSeed());
+  const referralTtl = config.REFERRAL_TTL_DAYS * 86_400;
+  const store = redis ? new RedisReferralStore(redis, referralTtl) : new MemoryReferralStore();
+  const deliveryDeps: DeliveryDeps = {
+    api: bot.api,
+    store,
+    directory,
+    referralsDir: config.REFERRALS_DIR,
+    logger,
+    caption: (r, code, country, created) => {
+      const t = i18n.getFixedT(r.languages[0] ?? "en");
+      return t("referral:caption", { code, country: t(`referral:country.${country || "other"}`), date: created.slice(0, 10).split("-").reverse().join(".") }) as string;
+    },
+    failureNotice: (code, partner) => i18n.getFixedT(directory.triage.languages[0] ?? "en")("referral:delivery_failed", { code, partner }) as string,
+  };
+  const dispatcher: Dispatcher = redis
+    ? new QueueDispatcher(deliveryDeps, redis, { keepSeconds: referralTtl, ...(extra.retryBaseMs ? { baseDelayMs: extra.retryBaseMs } : {}) })
+    : new DirectDispatcher(deliveryDeps);
+  if (extra.startWorker && dispatcher instanceof QueueDispatcher) dispatcher.startWorker();
+  deps.referrals = {
+    flows,
+    i18n,
+    directory,
+    store,
+    dispatcher,
+    signer,
+    ownerId: (chatId) => sessionId(secret, chatId),
+    retentionDays: config.REFERRAL_TTL_DAYS,
+    now: extra.now ?? (() => new Date()),
+  };
   return {
     bot,
     deps,
+    dispatcher,
     ...(redis ? { redis } : {}),
     close: async () => {
+      await dispatcher.close();
       if (!redis) return;
       if (redis.status === "ready") await redis.quit().catch(() => redis.disconnect());
       else redis.disconnect();

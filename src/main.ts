@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   }
 
   const logger = createLogger(config.LOG_LEVEL ?? "info");
-  const app = await buildApp(config, logger, { sequential: true });
+  const app = await buildApp(config, logger, { sequential: true, startWorker: true });
   app.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
   await app.bot.init();
   await registerCommands(app.bot, app.deps);

@@ -65,10 +65,11 @@ describe("sessions in Redis", () => {
     const keys = await peek.keys("*");
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
-      expect(key).toMatch(/^qadam:s:[A-Za-z0-9_-]{32}$/);
+      if (!key.startsWith("bull:")) expect(key).toMatch(/^qadam:s:[A-Za-z0-9_-]{32}$/); // the delivery queue keeps its own bookkeeping
       expect(key).not.toContain("700002");
       const value = (await peek.get(key)) ?? "";
       for (const secret of ["relative", "agree", "opening", "interview", "answers", "lang"]) expect(value).not.toContain(secret);
+      if (key.startsWith("bull:")) continue;
       const ttl = await peek.ttl(key);
       expect(ttl).toBeGreaterThan(29 * 86_400);
       expect(ttl).toBeLessThanOrEqual(30 * 86_400);

@@ -12,6 +12,7 @@ import { help } from "./features/help.js";
 import { interview } from "./features/interview.js";
 import { language } from "./features/language.js";
 import { privacy } from "./features/privacy.js";
+import { referral } from "./features/referral.js";
 import { send, tr } from "./render.js";
 
 export interface CreateBotOptions {
@@ -56,6 +57,7 @@ export function createBot(o: CreateBotOptions): Bot<QadamContext> {
     ctx.deps = o.deps;
     ctx.lang = (ctx.chat ? ctx.session.lang : undefined) ?? hintLanguage(ctx.from?.language_code);
     ctx.t = o.deps.i18n.getFixedT(ctx.lang);
+    ctx.params = {};
     return next();
   });
   // Inner boundary, inside the session: an error still lets the session save the state the engine
@@ -64,7 +66,7 @@ export function createBot(o: CreateBotOptions): Bot<QadamContext> {
     const ctx = err.ctx;
     ctx.deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "update failed");
     await send(ctx, tr(ctx, "common:errors.internal")).catch(() => {});
-  }, language, privacy, interview, help);
+  }, language, privacy, referral, interview, help);
   bot.catch((err) => o.deps.logger.error({ update: err.ctx.update.update_id, err: errorText(err.error) }, "update failed"));
   return bot;
 }
@@ -89,7 +91,7 @@ const answerEveryCallback: Middleware<QadamContext> = async (ctx, next) => {
 
 /** The command menu in each language (Telegram takes two-letter codes: uz shows Latin Uzbek). */
 export async function registerCommands(bot: Bot<QadamContext>, deps: BotDeps): Promise<void> {
-  const names = ["start", "back", "mydata", "pause", "language", "restart", "delete", "help"];
+  const names = ["start", "back", "mydata", "status", "pause", "language", "restart", "delete", "help"];
   for (const lang of [...LANGS, undefined]) {
     if (lang === "uz-Cyrl") continue;
     const t = deps.i18n.getFixedT(lang ?? "en");

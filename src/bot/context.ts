@@ -7,6 +7,7 @@ import type { InterviewState } from "../flow/engine.js";
 import type { FlowSet } from "../flow/model.js";
 import type { Lang, Translate } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
+import type { ReferralService } from "../referrals/service.js";
 
 /** What is stored for one person. Nothing else: no names, no Telegram profile. */
 export interface SessionData {
@@ -24,12 +25,21 @@ export interface BotDeps {
   retentionDays: number;
   /** Today's date as YYYY-MM-DD: the clock stays at the edge. */
   today: () => string;
+  /** Referrals to partner lawyers; absent, the interview ends at the result. */
+  referrals?: ReferralService & {
+    /** The id that links a person's account to their referrals (an HMAC of the chat id). */
+    ownerId: (chatId: number) => string;
+    retentionDays: number;
+    now: () => Date;
+  };
 }
 
 export interface QadamFlavor {
   deps: BotDeps;
   lang: Lang;
   t: Translate;
+  /** Extra values for texts in this update (e.g. the recipients on the consent screen). */
+  params: Record<string, string>;
 }
 
 export type QadamContext = Context & SessionFlavor<SessionData> & QadamFlavor;

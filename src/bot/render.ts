@@ -4,25 +4,38 @@
  * so a message about someone's case cannot be forwarded or saved from the chat.
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
-import type { Button, Msg, QuestionView, Say } from "../flow/engine.js";
+import type { TFunction } from "i18next";
+import { encodeButton } from "../flow/codec.js";
+import { answerMsg, type Button, type Msg, questionMsg, type QuestionView, type Say, walk } from "../flow/engine.js";
+import { isQuestion } from "../flow/model.js";
 import type { CardView, ResultView } from "../rights/evaluate.js";
 import { LANGS } from "../i18n/index.js";
 import type { QadamContext } from "./context.js";
 import { escapeHtml, LIMITS } from "./telegram-rules.js";
 
-/** Translates a message. Plain string params are the person's own text and get escaped. */
-export function tr(ctx: QadamContext, msg: Msg | string, params?: Msg["params"]): string {
+/**
+ * Translates a message into Telegram HTML. Plain string params are the person's own text and get
+ * escaped; nested messages are translated (already safe); `globals` are filled into any text that
+ * asks for them (e.g. {{retention}}).
+ */
+export function translate(t: TFunction, msg: Msg | string, params?: Msg["params"], globals: Record<string, string> = {}): string {
   const m: Msg = typeof msg === "string" ? { key: msg, ...(params ? { params } : {}) } : msg;
-  const values: Record<string, string | number> = { retention: retention(ctx) };
+  const values: Record<string, string | number> = { ...globals };
   for (const [k, v] of Object.entries(m.params ?? {})) {
-    values[k] = typeof v === "number" ? v : typeof v === "string" ? escapeHtml(v) : Array.isArray(v) ? v.map((x) => tr(ctx, x)).join(", ") : tr(ctx, v);
+    values[k] =
+      typeof v === "number" ? v : typeof v === "string" ? escapeHtml(v) : Array.isArray(v) ? v.map((x) => translate(t, x, undefined, globals)).join(", ") : translate(t, v, undefined, globals);
   }
   if (m.context) values["context"] = m.context;
-  return ctx.t(m.key, values) as string;
+  return t(m.key, values) as string;
 }
 
-function retention(ctx: QadamContext): string {
-  return ctx.t("common:retention", { count: ctx.deps.retentionDays }) as string;
+/** Translates for this chat, with the chat's globals (retention; and what the bot set in ctx.params). */
+export function tr(ctx: QadamContext, msg: Msg | string, params?: Msg["params"]): string {
+  return translate(ctx.t, msg, params, globals(ctx));
+}
+
+export function globals(ctx: QadamContext): Record<string, string> {
+  return { ...ctx.params, retention: ctx.t("common:retention", { count: ctx.deps.retentionDays }) as string };
 }
 
 /** Inline keyboard from engine buttons; ticked options get a mark. */
@@ -116,6 +129,10 @@ export async function show(ctx: QadamContext, says: Say[], pressed?: number): Pr
       delete ctx.session.lastQuestion;
     } else if (say.view.refresh && pressed) {
       await ctx.api.editMessageReplyMarkup(ctx.chat!.id, pressed, { reply_markup: keyboard(ctx, say.view.buttons) });
+    } else if (say.view.review) {
+      const list = answerList(ctx, "revise");
+      if (list.lines.length) await send(ctx, list.lines.join("\n\n"), list.rows.length ? { inline_keyboard: list.rows } : undefined);
+      ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, say.view), keyboard(ctx, say.view.buttons));
     } else if (say.view.result) {
       ctx.session.lastQuestion = await showResult(ctx, say.view, say.view.result);
     } else {
@@ -168,3 +185,38 @@ async function showResult(ctx: QadamContext, view: QuestionView, result: ResultV
   const closing = [tr(ctx, "rights:urgent"), tr(ctx, "rights:disclaimer"), tr(ctx, "rights:after")].join("\n\n");
   return send(ctx, closing, keyboard(ctx, view.buttons));
 }
+
+/**
+ * Every stored answer, numbered, with a button to change each: for /mydata ("edit": go back into
+ * the interview from there) and the review screen ("revise": change it, then come straight back).
+ * Answers kept for questions further on are listed after, without buttons.
+ */
+export function answerList(ctx: QadamContext, action: "edit" | "revise"): { lines: string[]; rows: InlineKeyboardButton[][] } {
+  const { flows } = ctx.deps;
+  const st = ctx.session.interview;
+  if (!st) return { lines: [], rows: [] };
+  const path = walk(flows, st.answers).path;
+  const shown = (ref: string) => isQuestion(flows.nodes.get(ref)!) && !flows.nodes.get(ref)!.review && !flows.nodes.get(ref)!.result;
+  const answered = path.filter(shown);
+  const ahead = Object.keys(st.answers).filter((ref) => !path.includes(ref) && flows.nodes.has(ref) && shown(ref));
+  const line = (ref: string, label: string) => {
+    const node = flows.nodes.get(ref)!;
+    return `${label}${firstLine(tr(ctx, questionMsg(flows, node, st.answers)))}\n   → ${tr(ctx, answerMsg(flows, node, st.answers[ref]!))}`;
+  };
+  const lines = answered.map((ref, i) => line(ref, `${i + 1}. `));
+  if (ahead.length) lines.push([tr(ctx, "common:mydata.ahead"), ...ahead.map((ref) => line(ref, "• "))].join("\n"));
+  const buttons = answered.map((ref, i) => ({ text: tr(ctx, "common:buttons.change", { n: i + 1 }), callback_data: encodeButton({ type: action, ref }, st.step) }));
+  const rows: InlineKeyboardButton[][] = [];
+  for (let i = 0; i < buttons.length; i += 4) rows.push(buttons.slice(i, i + 4));
+  return { lines, rows };
+}
+
+/** The first line of a question, without tags, short enough for a list. */
+function firstLine(html: string): string {
+  const line = html.split("\n").find((l) => l.trim()) ?? "";
+  const text = line.replace(/<[^>]+>/g, "").trim();
+  return text.length <= 100 ? text : text.slice(0, 99).replace(/&[^;\s]*$/, "") + "…";
+}
+
+/** Escapes text that is not the person's (e.g. an organisation's name from the partners file). */
+export const escapeHtmlText = escapeHtml;

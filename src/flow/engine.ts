@@ -67,8 +67,10 @@ export interface QuestionView {
   buttons: Button[][];
   /** The same question drawn again after a tick: replace it rather than send a new one. */
   refresh: boolean;
-  /** End nodes marked `result`: the needs summary and the cards that apply. */
+  /** Nodes marked `result`: the needs summary and the cards that apply. */
   result?: ResultView;
+  /** Nodes marked `review`: show every answer with a "change" button first. */
+  review?: boolean;
 }
 
 export type Say =
@@ -460,6 +462,7 @@ export function ask(set: FlowSet, s: InterviewState, refresh: boolean): Say {
   }
   if (isQuestion(node)) view.progress = progress(set, s);
   if (node.result) view.result = resultView(set, s.answers);
+  if (node.review) view.review = true;
   return { kind: "question", view };
 }
 

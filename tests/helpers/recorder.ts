@@ -20,13 +20,20 @@ export class Recorder {
   readonly refusals: string[] = [];
   readonly messages = new Map<number, Shown>();
   readonly answeredCallbacks = new Set<string>();
+  /** Documents delivered, in order. */
+  readonly documents: { chatId: number; caption: string }[] = [];
   /** Methods that fail once with this error, for fault tests: method → Telegram error. */
   readonly failNext = new Map<string, { error_code: number; description: string; parameters?: { retry_after?: number } }>();
+  /** Failures to play in order for a method: a Telegram error, or "network" (the request never arrives). */
+  readonly failures = new Map<string, ({ error_code: number; description: string; parameters?: { retry_after?: number } } | "network")[]>();
   private nextId = 100;
 
   readonly transformer: Transformer = async (_prev, method, payload) => {
     const p = payload as Record<string, unknown>;
     this.calls.push({ method, payload: p });
+    const queued = this.failures.get(method)?.shift();
+    if (queued === "network") throw new Error("connect ECONNRESET (simulated)");
+    if (queued) return { ok: false, ...queued } as never;
     const fail = this.failNext.get(method);
     if (fail) {
       this.failNext.delete(method);
@@ -53,6 +60,11 @@ export class Recorder {
         if (!prev) return { ok: false, error_code: 400, description: "Bad Request: message to edit not found" } as never;
         this.store(prev.id, prev.chatId, prev.html, p["reply_markup"], prev.protect);
         return { ok: true, result: true } as never;
+      }
+      case "sendDocument": {
+        const id = this.nextId++;
+        this.documents.push({ chatId: Number(p["chat_id"]), caption: String(p["caption"] ?? "") });
+        return { ok: true, result: { message_id: id, date: 0, chat: { id: Number(p["chat_id"]), type: "private" } } } as never;
       }
       case "answerCallbackQuery":
         this.answeredCallbacks.add(String(p["callback_query_id"]));

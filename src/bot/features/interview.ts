@@ -9,6 +9,7 @@ import { comparable } from "../../i18n/translit.js";
 import type { QadamContext } from "../context.js";
 import { choices, send, show, tr } from "../render.js";
 import { askLanguage } from "./language.js";
+import { referralParams, sendIfArrived } from "./referral.js";
 
 export const interview = new Composer<QadamContext>();
 const pm = interview.chatType("private");
@@ -16,9 +17,12 @@ const pm = interview.chatType("private");
 /** Runs one input through the engine, stores the new state, shows what it says. */
 export async function runInterview(ctx: QadamContext, input: Input, pressed?: number): Promise<void> {
   const { flows, logger } = ctx.deps;
-  const result = step(flows, ctx.session.interview ?? startState(flows), input);
-  ctx.session.interview = result.state;
+  const before = ctx.session.interview;
+  const result = step(flows, before ?? startState(flows), input);
   logger.info({ update: ctx.update.update_id, input: input.type, node: result.state.node }, "step");
+  referralParams(ctx, result.state);
+  if (await sendIfArrived(ctx, before, result, pressed)) return;
+  ctx.session.interview = result.state;
   await show(ctx, result.say, pressed);
 }
 

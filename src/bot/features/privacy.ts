@@ -3,11 +3,9 @@
  * start over (/restart), delete everything (/delete). Destructive steps ask once to confirm.
  */
 import { Composer } from "grammy";
-import { encodeButton } from "../../flow/codec.js";
-import { answerMsg, questionMsg, startState, walk } from "../../flow/engine.js";
-import { isQuestion } from "../../flow/model.js";
+import { startState } from "../../flow/engine.js";
 import type { QadamContext } from "../context.js";
-import { choices, send, tr } from "../render.js";
+import { answerList, choices, send, tr } from "../render.js";
 import { runInterview } from "./interview.js";
 
 export const privacy = new Composer<QadamContext>();
@@ -25,6 +23,8 @@ pm.callbackQuery("z|ask", askRestart);
 
 pm.callbackQuery("x|yes", async (ctx) => {
   const done = tr(ctx, "common:delete.done");
+  const refs = ctx.deps.referrals;
+  if (refs && ctx.chat) await refs.store.forgetOwner(refs.ownerId(ctx.chat.id));
   // Assigning null makes grammY delete the stored value (the setter accepts null; the
   // intersection type of our context loses that detail).
   (ctx as { session: unknown }).session = null;
@@ -42,35 +42,10 @@ pm.callbackQuery("z|no", (ctx) => ctx.editMessageText(tr(ctx, "common:restart.ke
 
 /** /mydata: every stored answer, numbered, with a button to change each one. */
 pm.command("mydata", async (ctx) => {
-  const { flows } = ctx.deps;
-  const st = ctx.session.interview;
+  const list = answerList(ctx, "edit");
   const lines = [tr(ctx, "common:mydata.title"), tr(ctx, "common:mydata.language", { language: { key: `common:language.names.${ctx.lang}` } })];
-  const buttons: { text: string; callback_data: string }[] = [];
-  const path = st ? walk(flows, st.answers).path : [];
-  const answered = path.filter((ref) => isQuestion(flows.nodes.get(ref)!));
-  // Answers kept for questions further on (after a change opened a new question before them).
-  const ahead = st ? Object.keys(st.answers).filter((ref) => !path.includes(ref) && isQuestion(flows.nodes.get(ref)!)) : [];
-  if (answered.length + ahead.length === 0) lines.push(tr(ctx, "common:mydata.none"));
-  const line = (ref: string, label: string) => {
-    const node = flows.nodes.get(ref)!;
-    const question = firstLine(tr(ctx, questionMsg(flows, node, st!.answers)));
-    return `${label}${question}\n   → ${tr(ctx, answerMsg(flows, node, st!.answers[ref]!))}`;
-  };
-  for (const [i, ref] of answered.entries()) {
-    lines.push(line(ref, `${i + 1}. `));
-    buttons.push({ text: tr(ctx, "common:buttons.change", { n: i + 1 }), callback_data: encodeButton({ type: "edit", ref }, st!.step) });
-  }
-  if (ahead.length) lines.push([tr(ctx, "common:mydata.ahead"), ...ahead.map((ref) => line(ref, "• "))].join("\n"));
+  lines.push(...(list.lines.length ? list.lines : [tr(ctx, "common:mydata.none")]));
   lines.push(tr(ctx, "common:mydata.retention"));
-  if (answered.length) lines.push(tr(ctx, "common:mydata.footer"));
-  const rows = [];
-  for (let i = 0; i < buttons.length; i += 3) rows.push(buttons.slice(i, i + 3));
-  await send(ctx, lines.join("\n\n"), rows.length ? { inline_keyboard: rows } : undefined);
+  if (list.rows.length) lines.push(tr(ctx, "common:mydata.footer"));
+  await send(ctx, lines.join("\n\n"), list.rows.length ? { inline_keyboard: list.rows } : undefined);
 });
-
-/** The first line of a question, without tags, short enough for a list. */
-function firstLine(html: string): string {
-  const line = html.split("\n").find((l) => l.trim()) ?? "";
-  const text = line.replace(/<[^>]+>/g, "").trim();
-  return text.length <= 100 ? text : text.slice(0, 99).replace(/&[^;\s]*$/, "") + "…";
-}

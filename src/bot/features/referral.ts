@@ -1,0 +1,84 @@
+/**
+ * Referrals, the person's side: the consent screen's list of who will read it, sending (sealing,
+ * storing ciphertext, queueing delivery), the receipt, keeping or deleting the answers afterwards,
+ * and /status. The pure engine brings the person to the `send_referral` node; this composer does
+ * what only the edge may do.
+ */
+import { Composer } from "grammy";
+import type { InterviewState, StepResult } from "../../flow/engine.js";
+import { normalizeReceiptCode, newReceiptCode } from "../../referrals/code.js";
+import { afterSending, recipientsFor, sendReferral } from "../../referrals/service.js";
+import type { QadamContext } from "../context.js";
+import { choices, escapeHtmlText, send, show, tr } from "../render.js";
+
+export const referral = new Composer<QadamContext>();
+const pm = referral.chatType("private");
+
+/** Values the referral texts ask for: who will read it, how long it is kept. */
+export function referralParams(ctx: QadamContext, state: InterviewState): void {
+  const refs = ctx.deps.referrals;
+  if (!refs) return;
+  ctx.params["referral_retention"] = ctx.t("common:retention", { count: refs.retentionDays }) as string;
+  if (!state.node.startsWith("referral/")) return;
+  const r = recipientsFor(refs.flows, refs.directory, state.answers, ctx.lang);
+  const lines = [`• ${escapeHtmlText(r.triage.organisation)}`, ...r.partners.map((p) => `• ${escapeHtmlText(p.organisation)}`)];
+  if (r.partners.length === 0) lines.push(`<i>${tr(ctx, "referral:no_match")}</i>`);
+  ctx.params["recipients"] = lines.join("\n");
+}
+
+/**
+ * Called with every engine result: when the person has just pressed "Send", seal and dispatch
+ * first, and only then show the receipt and keep the new state. If sending fails, nothing
+ * changes: the person is still at the review screen and can press "Send" again.
+ */
+export async function sendIfArrived(ctx: QadamContext, before: InterviewState | undefined, result: StepResult, pressed?: number): Promise<boolean> {
+  const refs = ctx.deps.referrals;
+  const node = ctx.deps.flows.nodes.get(result.state.node)!;
+  if (!refs || node.action !== "send_referral" || before?.node === node.ref || !ctx.chat) return false;
+  const code = newReceiptCode();
+  try {
+    await sendReferral(refs, result.state, {
+      code,
+      created: refs.now().toISOString(),
+      language: ctx.lang,
+      owner: refs.ownerId(ctx.chat.id),
+      retention: (lang) => ctx.deps.i18n.getFixedT(lang)("common:retention", { count: ctx.deps.retentionDays }) as string,
+    });
+  } catch (e) {
+    ctx.deps.logger.error({ update: ctx.update.update_id, err: (e as Error).message }, "referral not sent");
+    await send(ctx, tr(ctx, "referral:failed"));
+    return true;
+  }
+  ctx.deps.logger.info({ update: ctx.update.update_id }, "referral sent");
+  ctx.params["code"] = code;
+  await show(ctx, result.say, pressed);
+  // The contact details and the note leave the server now; the rest only if the person keeps it.
+  ctx.session.interview = afterSending(ctx.deps.flows, result.state);
+  delete ctx.session.lastQuestion;
+  await send(ctx, tr(ctx, "referral:keep.prompt"), choices(ctx, [["referral:keep.keep", "k|keep"], ["referral:keep.delete", "k|delete"]]));
+  return true;
+}
+
+pm.callbackQuery("k|keep", (ctx) => ctx.editMessageText(tr(ctx, "referral:keep.kept"), { parse_mode: "HTML" }));
+pm.callbackQuery("k|delete", async (ctx) => {
+  delete ctx.session.interview;
+  delete ctx.session.lastQuestion;
+  await ctx.editMessageText(tr(ctx, "referral:keep.deleted"), { parse_mode: "HTML" });
+});
+
+/** /status [code]: where a sent case stands. Without a code: every case from this account. */
+pm.command("status", async (ctx) => {
+  const refs = ctx.deps.referrals;
+  if (!refs) return send(ctx, tr(ctx, "referral:status.none"));
+  const typed = ctx.match.trim();
+  const line = (r: { code: string; status: string; updated: string }) =>
+    tr(ctx, "referral:status.line", { code: r.code, status: { key: `referral:status.${r.status}` }, date: r.updated.slice(0, 10).split("-").reverse().join(".") });
+  if (typed) {
+    const code = normalizeReceiptCode(typed);
+    const rec = code ? await refs.store.get(code) : undefined;
+    return send(ctx, rec ? line(rec) : tr(ctx, "referral:status.unknown"));
+  }
+  const mine = await refs.store.byOwner(refs.ownerId(ctx.chat.id));
+  if (mine.length === 0) return send(ctx, tr(ctx, "referral:status.none"));
+  await send(ctx, [tr(ctx, "referral:status.title"), ...mine.map(line)].join("\n"));
+});

@@ -1,0 +1,35 @@
+/**
+ * `npm run referral:grant -- referral-QDM-….qadam --key triage.key --to <lawyer public key> --name <partner id> [--out file]`
+ * Triage staff, offline, with the triage secret key: seals the referral's data key to a lawyer
+ * who was not an original recipient and writes the envelope with the grant attached. The server
+ * never sees plaintext: the bot (or staff) delivers the granted file to the new lawyer.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import sodium from "libsodium-wrappers";
+import { grant, parseEnvelope, withGrant } from "../referrals/envelope.js";
+import { fingerprint, fromB64, parseKeyFile, publicKey32 } from "../referrals/keys.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { key: { type: "string" }, to: { type: "string" }, name: { type: "string" }, out: { type: "string" } },
+});
+const file = positionals[0];
+if (!file || !values.key || !values.to || !values.name) {
+  console.error("Usage: npm run referral:grant -- <referral.qadam> --key <triage.key> --to <lawyer public key> --name <partner id> [--out <file>]");
+  process.exit(2);
+}
+await sodium.ready;
+try {
+  if (!publicKey32.safeParse(values.to).success) throw new Error("--to must be the lawyer's public key: 43 base64url characters.");
+  const triage = parseKeyFile(readFileSync(values.key, "utf8"), values.key);
+  const envelope = parseEnvelope(readFileSync(file, "utf8"));
+  const to = fromB64(values.to);
+  const g = grant(envelope, triage, { name: values.name, publicKey: to }, new Date().toISOString());
+  const out = values.out ?? file.replace(/\.qadam$/, `.${values.name}.qadam`);
+  writeFileSync(out, JSON.stringify(withGrant(envelope, g)), { mode: 0o600 });
+  console.log(`Granted ${values.name} (fingerprint ${fingerprint(to)}); wrote ${out}.`);
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(1);
+}

@@ -1,0 +1,199 @@
+/**
+ * Delivering sealed referrals to their recipients. Only envelopes (ciphertext) and ids travel:
+ * a job is `{ code, recipient }`, and the worker reads the envelope from the referral store.
+ *
+ * With Redis, a durable BullMQ queue: a deterministic job id per (referral, recipient), so adding
+ * the same delivery twice does nothing; retries with exponential backoff on Telegram 5xx and
+ * network errors, and after Telegram's `retry_after` on 429; a "sent" marker so a retry after a
+ * success never sends twice; after the last attempt, the triage desk is told. A worker stopped
+ * in the middle picks the job up again when it starts.
+ *
+ * Without Redis (the local chat), the same delivery runs at once, in process.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { GrammyError, HttpError, InputFile, type Api } from "grammy";
+import type { Redis } from "ioredis";
+import type { Logger } from "../logger.js";
+import type { Directory, Partner, Transport } from "./partners.js";
+import type { ReferralStore } from "./store.js";
+
+export const QUEUE = "qadam-referrals";
+export const ATTEMPTS = 6;
+
+export interface DeliveryJob {
+  code: string;
+  /** A partner id, or "triage". */
+  recipient: string;
+}
+
+/** What delivery needs from the rest of Qadam. */
+export interface DeliveryDeps {
+  api: Api;
+  store: ReferralStore;
+  directory: Directory;
+  referralsDir: string;
+  logger: Logger;
+  /** The neutral caption for a recipient (code, country, date: no names), in their language. */
+  caption: (recipient: Directory["triage"] | Partner, code: string, country: string, created: string) => string;
+  /** The message to the triage desk when a delivery finally failed. */
+  failureNotice: (code: string, partner: string) => string;
+}
+
+/** An error that says how long to wait (Telegram's 429 `retry_after`). */
+class RetryAfter extends Error {
+  constructor(readonly seconds: number) {
+    super(`Telegram asked to retry after ${seconds} s`);
+  }
+}
+
+function recipientOf(dir: Directory, id: string): Directory["triage"] | Partner | undefined {
+  return id === "triage" ? dir.triage : dir.partners.find((p) => p.id === id);
+}
+
+export const fileName = (code: string) => `referral-${code}.qadam`;
+
+/** Sends one envelope to one recipient by its transport; classifies failures for retrying. */
+async function send(deps: DeliveryDeps, transport: Transport, code: string, envelope: string, caption: string): Promise<void> {
+  if (transport.type === "folder") {
+    const path = join(deps.referralsDir, transport.path, fileName(code));
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, envelope, { mode: 0o600 });
+    return;
+  }
+  try {
+    // A buffer, not a stream: a retried request must send the whole file again.
+    await deps.api.sendDocument(transport.chat_id, new InputFile(Buffer.from(envelope), fileName(code)), { caption, protect_content: false });
+  } catch (e) {
+    if (e instanceof GrammyError) {
+      if (e.error_code === 429) throw new RetryAfter(e.parameters.retry_after ?? 5);
+      if (e.error_code >= 500) throw e;
+      // 400/403: the chat is wrong or blocked the bot; retrying will not help.
+      throw new UnrecoverableError(`Telegram refused the delivery: ${e.description}`);
+    }
+    if (e instanceof HttpError) throw e; // network: retry
+    throw e;
+  }
+}
+
+/** Delivers one job; safe to run again after a crash or a retry (it never sends twice). */
+export async function deliver(deps: DeliveryDeps, job: DeliveryJob): Promise<"sent" | "already sent"> {
+  if (await deps.store.wasSent(job.code, job.recipient)) return "already sent";
+  const recipient = recipientOf(deps.directory, job.recipient);
+  if (!recipient) throw new UnrecoverableError(`no recipient "${job.recipient}" in the partners file`);
+  const envelope = await deps.store.envelope(job.code);
+  if (!envelope) throw new UnrecoverableError(`the envelope of ${job.code} has expired`);
+  const rec = await deps.store.get(job.code);
+  await send(deps, recipient.transport, job.code, envelope, deps.caption(recipient, job.code, rec?.country ?? "", rec?.created ?? ""));
+  await deps.store.markSent(job.code, job.recipient);
+  return "sent";
+}
+
+/** Tells the triage desk (by its own transport) that a delivery finally failed. */
+export async function reportFailure(deps: DeliveryDeps, job: DeliveryJob): Promise<void> {
+  const text = deps.failureNotice(job.code, job.recipient);
+  const t = deps.directory.triage.transport;
+  if (t.type === "telegram") await deps.api.sendMessage(t.chat_id, text);
+  else {
+    const path = join(deps.referralsDir, t.path, `delivery-failed-${job.code}-${job.recipient}.txt`);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, text + "\n", { mode: 0o600 });
+  }
+}
+
+export interface Dispatcher {
+  dispatch(code: string, recipients: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A connection whose errors are logged (once Redis is back, ioredis reconnects by itself). */
+function quiet(conn: Redis, logger: Logger): Redis {
+  conn.on("error", (e: Error) => logger.warn({ err: e.message }, "delivery redis"));
+  return conn;
+}
+
+/** Backoff for attempt n (1-based): Telegram's retry_after if it gave one, else 2^n × base. */
+export function backoffMs(attemptsMade: number, err: Error | undefined, baseMs: number): number {
+  if (err instanceof RetryAfter) return err.seconds * 1000;
+  if (err && /retry after (\d+) s/.test(err.message)) return Number(/retry after (\d+) s/.exec(err.message)![1]) * 1000;
+  return 2 ** Math.max(0, attemptsMade - 1) * baseMs;
+}
+
+/** The durable queue on Redis, and its worker. */
+export class QueueDispatcher implements Dispatcher {
+  private readonly queue: Queue<DeliveryJob>;
+  private worker: Worker<DeliveryJob> | undefined;
+
+  constructor(
+    private readonly deps: DeliveryDeps,
+    private readonly redis: Redis,
+    private readonly opts: { baseDelayMs?: number; keepSeconds: number } = { keepSeconds: 30 * 86_400 },
+  ) {
+    this.queue = new Queue<DeliveryJob>(QUEUE, { connection: quiet(redis.duplicate({ maxRetriesPerRequest: null }), deps.logger) });
+    this.queue.on("error", (e) => deps.logger.warn({ err: e.message }, "delivery queue"));
+  }
+
+  async dispatch(code: string, recipients: string[]): Promise<void> {
+    await this.queue.addBulk(
+      recipients.map((recipient) => ({
+        name: "deliver",
+        data: { code, recipient },
+        opts: {
+          jobId: `ref-${code}-${recipient}`,
+          attempts: ATTEMPTS,
+          backoff: { type: "qadam" },
+          removeOnComplete: { age: this.opts.keepSeconds },
+          removeOnFail: { age: this.opts.keepSeconds },
+        },
+      })),
+    );
+  }
+
+  /** Starts the worker (in the bot process; or separately, any number of them). */
+  startWorker(): Worker<DeliveryJob> {
+    const base = this.opts.baseDelayMs ?? 2000;
+    this.worker = new Worker<DeliveryJob>(QUEUE, async (job: Job<DeliveryJob>) => deliver(this.deps, job.data), {
+      connection: quiet(this.redis.duplicate({ maxRetriesPerRequest: null }), this.deps.logger),
+      concurrency: 2,
+      settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => backoffMs(attemptsMade, err, base) },
+    });
+    this.worker.on("failed", (job, err) => {
+      if (!job) return;
+      const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? ATTEMPTS);
+      this.deps.logger.warn({ job: job.id, attempt: job.attemptsMade, final, err: err.message }, "delivery failed");
+      if (final) void reportFailure(this.deps, job.data).catch((e: Error) => this.deps.logger.error({ job: job.id, err: e.message }, "could not tell triage"));
+    });
+    this.worker.on("error", (e) => this.deps.logger.warn({ err: e.message }, "delivery worker"));
+    return this.worker;
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+}
+
+/** In process, at once: for the local chat (folder transports), with a few quick retries. */
+export class DirectDispatcher implements Dispatcher {
+  constructor(private readonly deps: DeliveryDeps) {}
+
+  async dispatch(code: string, recipients: string[]): Promise<void> {
+    for (const recipient of recipients) {
+      const job = { code, recipient };
+      let done = false;
+      for (let attempt = 1; attempt <= 3 && !done; attempt++) {
+        try {
+          await deliver(this.deps, job);
+          done = true;
+        } catch (e) {
+          this.deps.logger.warn({ code, recipient, attempt, err: (e as Error).message }, "delivery failed");
+          if (e instanceof UnrecoverableError) break;
+        }
+      }
+      if (!done) await reportFailure(this.deps, job).catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,139 @@
+/**
+ * Making a referral: who receives it, the dossier, sealing, storing and dispatching. Apart from
+ * the clock and the random code (passed in), the functions that decide and build are pure; only
+ * `sendReferral` touches the store and the dispatcher.
+ */
+import type { i18n } from "i18next";
+import { parseTelegramHtml } from "../bot/telegram-rules.js";
+import { translate } from "../bot/render.js";
+import { type Answer, answerMsg, type InterviewState, questionMsg, walk } from "../flow/engine.js";
+import { type FlowSet, isQuestion } from "../flow/model.js";
+import { applicableCards, neededSpecialties } from "../rights/evaluate.js";
+import { type Dossier, dossierSchema, HEADINGS } from "./dossier.js";
+import { type Envelope, seal } from "./envelope.js";
+import { fromB64 } from "./keys.js";
+import { type Directory, matchPartners, type Partner } from "./partners.js";
+import type { Dispatcher } from "./delivery.js";
+import type { ReferralStore } from "./store.js";
+
+/** Answers that go into the dossier's own fields rather than the list, and never stay on the server. */
+export const CONTACT_REF = "referral/contact";
+export const CONTACT_DETAIL_REF = "referral/contact_detail";
+export const NOTE_REF = "needs/note";
+
+export interface Recipients {
+  triage: Directory["triage"];
+  partners: Partner[];
+}
+
+const valueOf = (a: Answer | undefined) => (a?.kind === "value" ? a.value : undefined);
+
+/** Who will read this person's referral: the triage desk always, and the matched partners. */
+export function recipientsFor(flows: FlowSet, dir: Directory, answers: Record<string, Answer>, language: string): Recipients {
+  const country = valueOf(answers["opening/country"]);
+  const partners =
+    typeof country === "string" ? matchPartners(dir, { country, language, specialties: neededSpecialties(flows, answers) }) : [];
+  return { triage: dir.triage, partners };
+}
+
+/** Plain text from translated HTML (the dossier is read outside Telegram). */
+const plain = (html: string) => {
+  const p = parseTelegramHtml(html);
+  return "text" in p ? p.text : html.replace(/<[^>]+>/g, "");
+};
+const firstLine = (text: string) => (text.split("\n").find((l) => l.trim()) ?? "").trim();
+
+/** The dossier for this interview, with every recipient language's texts. */
+export function buildDossier(
+  flows: FlowSet,
+  i18n: i18n,
+  state: InterviewState,
+  meta: { code: string; created: string; language: string; languages: string[]; retention: (lang: string) => string },
+): Dossier {
+  const path = walk(flows, state.answers).path;
+  const answered = path.filter((ref) => isQuestion(flows.nodes.get(ref)!) && ![CONTACT_REF, CONTACT_DETAIL_REF, NOTE_REF].includes(ref) && !flows.nodes.get(ref)!.review);
+  const cards = applicableCards(flows, state.answers);
+  const contactHow = valueOf(state.answers[CONTACT_REF]);
+  const contact = { how: (typeof contactHow === "string" ? contactHow : "none") as Dossier["contact"]["how"] };
+  const detail = valueOf(state.answers[CONTACT_DETAIL_REF]);
+  const note = valueOf(state.answers[NOTE_REF]);
+  const texts: Dossier["texts"] = {};
+  for (const lang of meta.languages) {
+    const t = i18n.getFixedT(lang);
+    const g = { retention: meta.retention(lang), recipients: "", referral_retention: "", code: meta.code };
+    const tx = (m: Parameters<typeof translate>[1]) => plain(translate(t, m, undefined, g));
+    texts[lang] = {
+      headings: Object.fromEntries(HEADINGS.map((h) => [h, t(`referral:doc.${h}`) as string])),
+      questions: Object.fromEntries(answered.map((ref) => [ref, firstLine(tx(questionMsg(flows, flows.nodes.get(ref)!, state.answers)))])),
+      answers: Object.fromEntries(answered.map((ref) => [ref, tx(answerMsg(flows, flows.nodes.get(ref)!, state.answers[ref]!))])),
+      cards: Object.fromEntries(cards.map((c) => [c.id, tx(c.title)])),
+      contact: contact.how === "none" ? (t("referral:doc.skipped") as string) : tx({ key: `referral:contact.options.${contact.how}` }),
+    };
+  }
+  const dossier: Dossier = {
+    format: "qadam-dossier",
+    v: 1,
+    code: meta.code,
+    created: meta.created,
+    consent: { version: flows.flows.get("referral")?.version ?? 0, at: meta.created },
+    language: meta.language,
+    flows: { ...state.versions },
+    answers: answered.map((ref) => {
+      const a = state.answers[ref]!;
+      return { ref, value: a.kind === "value" ? a.value : null };
+    }),
+    cards: cards.map((c) => c.id),
+    contact: { ...contact, ...(typeof detail === "string" ? { detail } : {}) },
+    ...(typeof note === "string" ? { note } : {}),
+    texts,
+  };
+  return dossierSchema.parse(dossier);
+}
+
+export interface ReferralService {
+  flows: FlowSet;
+  i18n: i18n;
+  directory: Directory;
+  store: ReferralStore;
+  dispatcher: Dispatcher;
+  signer: { publicKey: Uint8Array; privateKey: Uint8Array };
+}
+
+/** Seals, stores (ciphertext only) and dispatches a referral; returns its envelope. */
+export async function sendReferral(
+  svc: ReferralService,
+  state: InterviewState,
+  meta: { code: string; created: string; language: string; owner: string; retention: (lang: string) => string },
+): Promise<Envelope> {
+  const r = recipientsFor(svc.flows, svc.directory, state.answers, meta.language);
+  const everyone = [{ id: "triage", languages: r.triage.languages as string[], key: r.triage.public_key }, ...r.partners.map((p) => ({ id: p.id, languages: p.languages as string[], key: p.public_key }))];
+  const languages = [...new Set([meta.language, ...everyone.flatMap((x) => x.languages)])];
+  const dossier = buildDossier(svc.flows, svc.i18n, state, { ...meta, languages });
+  const country = valueOf(state.answers["opening/country"]);
+  const envelope = seal(
+    dossier,
+    { code: meta.code, created: meta.created, country: typeof country === "string" ? country : "other" },
+    everyone.map((x) => ({ name: x.id, publicKey: fromB64(x.key) })),
+    svc.signer,
+  );
+  await svc.store.create(
+    { code: meta.code, status: "received", country: envelope.header.country, created: meta.created, updated: meta.created },
+    JSON.stringify(envelope),
+    meta.owner,
+  );
+  await svc.dispatcher.dispatch(meta.code, everyone.map((x) => x.id));
+  return envelope;
+}
+
+/**
+ * What stays of the interview once a referral is sealed: no contact details, no note, nothing of
+ * the referral screens; the person is back at their result (summary and cards).
+ */
+export function afterSending(flows: FlowSet, state: InterviewState): InterviewState {
+  const answers: Record<string, Answer> = {};
+  for (const [ref, a] of Object.entries(state.answers)) {
+    if (ref === NOTE_REF || ref.startsWith("referral/") || flows.nodes.get(ref)?.result) continue;
+    answers[ref] = a;
+  }
+  return { node: walk(flows, answers).at, answers, versions: state.versions, step: state.step + 1 };
+}
