@@ -30,19 +30,6 @@ const ALL_CARDS = [
 
 /** A person in a language, with helpers to answer by option id rather than by label. */
 class Person extends Chat {
-  async choose(ns: string, node: string, option: string): Promise<void> {
-    await this.press(`${ns}:${node}.options.${option}`);
-  }
-  async tick(ns: string, node: string, ...options: string[]): Promise<void> {
-    for (const o of options) await this.press(`${ns}:${node}.options.${o}`);
-    await this.press("common:buttons.done");
-  }
-  async next(): Promise<void> {
-    await this.press("common:buttons.continue");
-  }
-  async skip(): Promise<void> {
-    await this.press("common:buttons.skip");
-  }
   /** Ids of the cards shown, in order. */
   cardsShown(): string[] {
     const titles = new Map(ALL_CARDS.map((id) => [this.t(`rights:${id}.title`), id]));

@@ -21,9 +21,9 @@ export interface TestBot {
 }
 
 /** The real bot, with a recording API; memory sessions unless a Redis URL is given. */
-export async function testBot(env: Record<string, string> = {}, today = "2026-11-27"): Promise<TestBot> {
+export async function testBot(env: Record<string, string> = {}, today = "2026-11-27", extra: { startWorker?: boolean; retryBaseMs?: number } = {}): Promise<TestBot> {
   const config = loadConfig({ SESSION_KEYS: TEST_KEYS, SESSION_SECRET: TEST_SECRET, ...env });
-  const app = await buildApp(config, createLogger("silent"), { botInfo: LOCAL_BOT, today: () => today });
+  const app = await buildApp(config, createLogger("silent"), { botInfo: LOCAL_BOT, today: () => today, ...extra });
   const api = new Recorder();
   app.bot.api.config.use(api.transformer);
   await app.bot.init();
@@ -90,6 +90,22 @@ export class Chat {
     await this.press(`common:language.names.${lang}`);
     await this.press("common:buttons.continue");
     await this.press("opening:consent.options.agree");
+  }
+
+  /** Press an option of a question by its id. */
+  async choose(ns: string, node: string, option: string): Promise<void> {
+    await this.press(`${ns}:${node}.options.${option}`);
+  }
+  /** Tick options of a multi question, then "Done". */
+  async tick(ns: string, node: string, ...options: string[]): Promise<void> {
+    for (const o of options) await this.press(`${ns}:${node}.options.${o}`);
+    await this.press("common:buttons.done");
+  }
+  async next(): Promise<void> {
+    await this.press("common:buttons.continue");
+  }
+  async skip(): Promise<void> {
+    await this.press("common:buttons.skip");
   }
 
   /** The latest message that has buttons. */

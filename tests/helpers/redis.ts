@@ -70,3 +70,21 @@ export class TestRedis {
     return c;
   }
 }
+
+/** Every key and everything stored under it, as text, whatever its type: for "what would a dump reveal". */
+export async function dumpAll(client: Redis): Promise<{ key: string; text: string }[]> {
+  const out: { key: string; text: string }[] = [];
+  for (const key of await client.keys("*")) {
+    const type = await client.type(key);
+    const value =
+      type === "string" ? await client.get(key)
+      : type === "hash" ? await client.hgetall(key)
+      : type === "list" ? await client.lrange(key, 0, -1)
+      : type === "set" ? await client.smembers(key)
+      : type === "zset" ? await client.zrange(key, "0", "-1")
+      : type === "stream" ? await client.xrange(key, "-", "+")
+      : null;
+    out.push({ key, text: JSON.stringify(value) });
+  }
+  return out;
+}

@@ -1,0 +1,220 @@
+/**
+ * Referrals end to end: a person sends their case; it arrives sealed at the triage desk and the
+ * matched partner, opens only with the right key, and the server keeps nothing readable.
+ * Delivery over Telegram survives 429, 5xx and network errors, sends each recipient exactly once,
+ * and resumes after a worker restart.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import sodium from "libsodium-wrappers";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseDossier, renderDossierText } from "../src/referrals/dossier.js";
+import { open, parseEnvelope } from "../src/referrals/envelope.js";
+import { parseKeyFile } from "../src/referrals/keys.js";
+import { Chat, testBot, type TestBot } from "./helpers/chat.js";
+import { dumpAll, TestRedis } from "./helpers/redis.js";
+
+const key = (name: string) => parseKeyFile(readFileSync(`examples/keys/${name}.secret.json`, "utf8"));
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "qadam-ref-"));
+  dirs.push(d);
+  return d;
+};
+let redis: TestRedis;
+const bots: TestBot[] = [];
+beforeAll(async () => {
+  await sodium.ready;
+  redis = await TestRedis.start();
+});
+afterEach(async () => {
+  // Each test's delivery workers stop with it, so no other test's worker takes its jobs.
+  for (const b of bots.splice(0)) await b.app.close();
+});
+afterAll(async () => {
+  await redis.down();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const PHONE = "+7 701 555 12 34";
+const NOTE = "My brother needs a doctor soon";
+
+/** Acquitted in Kazakhstan, a relative asking in Russian, up to the result. */
+async function toResult(chat: Chat): Promise<void> {
+  await chat.startIn("ru");
+  await chat.choose("opening", "who", "relative");
+  await chat.choose("opening", "person_knows", "agrees");
+  await chat.choose("opening", "country", "kz");
+  await chat.next();
+  await chat.choose("legal", "outcome", "acquitted");
+  await chat.choose("legal", "notice", "no");
+  await chat.say("05.2025");
+  await chat.tick("legal", "charge", "expression");
+  await chat.choose("legal", "pending", "no");
+  await chat.next();
+  await chat.tick("needs", "areas", "none");
+  await chat.say(NOTE);
+}
+
+async function bot(env: Record<string, string>, extra: Parameters<typeof testBot>[2] = {}): Promise<TestBot> {
+  const b = await testBot(env, undefined, extra);
+  bots.push(b);
+  return b;
+}
+
+describe("a referral from the person's side", () => {
+  it("a relative in Kazakhstan sends the case: consent names who reads it, review allows changes, receipt and /status", async () => {
+    const out = tmp();
+    const chat = new Chat(await bot({ REFERRALS_DIR: out }), 5001, "ru");
+    await toResult(chat);
+    await chat.choose("needs", "result", "refer");
+    const consent = chat.last();
+    expect(consent).toContain("Example Rights Network (triage desk)");
+    expect(consent).toContain("Example Legal Aid, Almaty"); // compensation and review, speaks Russian
+    expect(consent).toContain("Example Defence Bureau, Astana"); // review and UN complaints
+    expect(consent).not.toContain("Example Human Rights Lawyers, Tashkent"); // Uzbekistan only
+    await chat.choose("referral", "consent", "agree");
+    await chat.choose("referral", "contact", "phone");
+    await chat.say(PHONE);
+    // The review lists every answer; change the charge from there and come straight back.
+    const list = chat.messages()[chat.messages().length - 2]!;
+    expect(list.text).toContain(PHONE);
+    expect(list.text).toContain(chat.t("legal:charge.options.expression"));
+    const charge = list.buttons.flat().find((b) => b.data.endsWith("|legal/charge"))!;
+    expect(charge.data).toMatch(/^q\|\d+\|r\|legal\/charge$/);
+    await chat.pressData(charge.data, list.id);
+    await chat.press("legal:charge.options.expression"); // untick
+    await chat.press("legal:charge.options.religion");
+    await chat.press("common:buttons.done");
+    expect(chat.last()).toContain(chat.t("referral:review.text").replace(/<[^>]+>/g, "").slice(0, 20)); // back at the review
+    await chat.choose("referral", "review", "send");
+    const receipt = chat.messages().find((m) => m.text.includes("QDM-"))!.text;
+    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(receipt)![0];
+
+    // Sealed files arrived for the triage desk and the partner, and nobody else.
+    expect(readdirSync(out).sort()).toEqual(["kz_compensation", "kz_review", "triage"]);
+    const file = readFileSync(join(out, "kz_compensation", `referral-${code}.qadam`), "utf8");
+    expect(file).not.toContain(PHONE);
+    expect(file).not.toContain("brother");
+    const dossier = parseDossier(open(parseEnvelope(file), key("kz-compensation")).plaintext);
+    expect(dossier.contact).toEqual({ how: "phone", detail: PHONE });
+    expect(dossier.note).toBe(NOTE);
+    expect(dossier.answers.find((a) => a.ref === "legal/charge")?.value).toEqual(["religion"]);
+    expect(dossier.cards).toContain("kz_compensation");
+    expect(Object.keys(dossier.texts).sort()).toEqual(["en", "kk", "ru"]);
+    expect(renderDossierText(dossier, "kk")).toContain(chat.bot.app.deps.i18n.getFixedT("kk")("legal:charge.options.religion"));
+    expect(() => open(parseEnvelope(file), key("uz-defence"))).toThrow(/not addressed to your key/);
+
+    // The contact details and the note are gone from the server; the summary stays until deleted.
+    await chat.press("referral:keep.delete");
+    await chat.say("/mydata");
+    expect(chat.last()).not.toContain(PHONE);
+    expect(chat.last()).toContain(chat.t("common:mydata.none"));
+    await chat.say("/status");
+    expect(chat.last()).toContain(`${code}: ${chat.t("referral:status.received")}`);
+    await chat.say(`/status ${code.toLowerCase().replace(/-/g, " ")}`);
+    expect(chat.last()).toContain(code);
+  });
+
+  it("with no partner for the case, only the triage desk receives it, and the person is told", async () => {
+    const out = tmp();
+    const chat = new Chat(await bot({ REFERRALS_DIR: out }), 5002, "en");
+    await chat.startIn("en");
+    await chat.choose("opening", "who", "self");
+    await chat.choose("opening", "country", "other");
+    await chat.next();
+    await chat.next();
+    await chat.tick("needs", "areas", "none");
+    await chat.skip();
+    await chat.choose("needs", "result", "refer");
+    expect(chat.last()).toContain(chat.t("referral:no_match"));
+    await chat.choose("referral", "consent", "agree");
+    await chat.choose("referral", "contact", "qadam");
+    await chat.choose("referral", "review", "send");
+    expect(readdirSync(out)).toEqual(["triage"]);
+  });
+});
+
+describe("referrals on Redis and Telegram", () => {
+  it("a Redis dump after a full referral holds no answer, name or phone number", async () => {
+    const chat = new Chat(await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }), 5003, "ru");
+    await toResult(chat);
+    await chat.choose("needs", "result", "refer");
+    await chat.choose("referral", "consent", "agree");
+    await chat.choose("referral", "contact", "phone");
+    await chat.say(PHONE);
+    await chat.choose("referral", "review", "send");
+    await chat.press("referral:keep.keep");
+    const peek = redis.client();
+    const dump = await dumpAll(peek);
+    peek.disconnect();
+    expect(dump.some((d) => d.key.startsWith("bull:qadam-referrals"))).toBe(true); // the jobs are there
+    const everything = dump.map((d) => `${d.key} ${d.text}`).join("\n");
+    for (const secret of [PHONE, "701 555", "brother", "doctor", "acquitted", "expression", "relative", "5003"]) expect(everything).not.toContain(secret);
+  });
+
+  it("delivers each recipient exactly once through 429, 500 and network errors", async () => {
+    const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
+    b.api.failures.set("sendDocument", [
+      { error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } },
+      { error_code: 500, description: "Internal Server Error" },
+      "network",
+    ]);
+    const chat = new Chat(b, 5004, "ru");
+    await toResult(chat);
+    await chat.choose("needs", "result", "refer");
+    await chat.choose("referral", "consent", "agree");
+    await chat.choose("referral", "contact", "qadam");
+    await chat.choose("referral", "review", "send");
+    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.messages().find((m) => m.text.includes("QDM-"))!.text)![0];
+    // (Other tests' referrals share the queue: count only this one's, by the code in the caption.)
+    const mine = () => b.api.documents.filter((d) => d.caption.includes(code));
+    await waitFor(() => mine().length >= 3, 15_000);
+    await new Promise((r) => setTimeout(r, 500)); // time for any duplicate to show up
+    expect(mine().map((d) => d.chatId).sort()).toEqual([-1000001, -1000002, -1000003].sort());
+    expect(b.api.calls.filter((c) => c.method === "sendDocument").length).toBeGreaterThan(mine().length); // the failures happened
+    // Adding the same deliveries again (a retry of the whole send) changes nothing.
+    await b.app.dispatcher.dispatch(code, ["triage", "kz_compensation", "kz_review"]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mine()).toHaveLength(3);
+  });
+
+  it("a worker stopped in the middle delivers after it starts again", async () => {
+    const first = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }); // no worker running
+    const chat = new Chat(first, 5005, "ru");
+    await toResult(chat);
+    await chat.choose("needs", "result", "refer");
+    await chat.choose("referral", "consent", "agree");
+    await chat.choose("referral", "contact", "qadam");
+    await chat.choose("referral", "review", "send");
+    expect(first.api.documents).toHaveLength(0);
+    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.messages().find((m) => m.text.includes("QDM-"))!.text)![0];
+    const second = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
+    const mine = () => second.api.documents.filter((d) => d.caption.includes(code));
+    await waitFor(() => mine().length >= 3, 15_000);
+    expect(mine().map((d) => d.chatId).sort()).toEqual([-1000001, -1000002, -1000003].sort());
+  });
+
+  it("a delivery Telegram refuses for good is reported to the triage desk", async () => {
+    const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
+    b.api.failures.set("sendDocument", [{ error_code: 403, description: "Forbidden: bot was blocked by the user" }]);
+    const chat = new Chat(b, 5006, "ru");
+    await toResult(chat);
+    await chat.choose("needs", "result", "refer");
+    await chat.choose("referral", "consent", "agree");
+    await chat.choose("referral", "contact", "qadam");
+    await chat.choose("referral", "review", "send");
+    await waitFor(() => b.api.calls.some((c) => c.method === "sendMessage" && c.payload["chat_id"] === -1000001), 15_000);
+    const notice = b.api.calls.find((c) => c.method === "sendMessage" && c.payload["chat_id"] === -1000001)!;
+    expect(String(notice.payload["text"])).toMatch(/QDM-/);
+  });
+});
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
