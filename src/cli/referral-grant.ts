@@ -22,7 +22,7 @@ if (!file || !values.key || !values.to || !values.name) {
 await sodium.ready;
 try {
   if (!publicKey32.safeParse(values.to).success) throw new Error("--to must be the lawyer's public key: 43 base64url characters.");
-  const triage = parseKeyFile(readFileSync(values.key, "utf8"), values.key);
+  const triage = parseKeyFile(readFileSync(values.key, "utf8"));
   const envelope = parseEnvelope(readFileSync(file, "utf8"));
   const to = fromB64(values.to);
   const g = grant(envelope, triage, { name: values.name, publicKey: to }, new Date().toISOString());

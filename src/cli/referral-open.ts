@@ -21,7 +21,7 @@ if (!file || !values.key) {
 }
 await sodium.ready;
 try {
-  const key = parseKeyFile(readFileSync(values.key, "utf8"), values.key);
+  const key = parseKeyFile(readFileSync(values.key, "utf8"));
   const envelope = parseEnvelope(readFileSync(file, "utf8"));
   const opened = open(envelope, key, values.verify ? fromB64(values.verify) : undefined);
   const dossier = parseDossier(opened.plaintext);

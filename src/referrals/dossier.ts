@@ -6,6 +6,7 @@
  * command-line tool and the offline page.
  */
 import { z } from "zod";
+import { OpenError } from "./errors.js";
 
 const value = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);
 
@@ -49,10 +50,10 @@ export function parseDossier(text: string): Dossier {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error("The referral opened, but its contents are not readable (not JSON).");
+    throw new OpenError("dossier_unreadable");
   }
   const r = dossierSchema.safeParse(json);
-  if (!r.success) throw new Error(`The referral opened, but its contents are not a dossier this tool understands: ${r.error.issues[0]?.message ?? "unknown problem"}.`);
+  if (!r.success) throw new OpenError("dossier_unknown");
   return r.data;
 }
 

@@ -14,7 +14,10 @@
  */
 import sodium from "libsodium-wrappers";
 import { z } from "zod";
+import { OpenError } from "./errors.js";
 import { fromB64, keyId, toB64 } from "./keys.js";
+
+export { OpenError } from "./errors.js";
 
 export const ENVELOPE_FORMAT = "qadam-referral";
 export const ALG = "xchacha20poly1305-ietf+box-seal+ed25519";
@@ -87,27 +90,19 @@ export function seal(
   }
 }
 
-/** Why an envelope cannot be opened, in words a lawyer can act on. */
-export class OpenError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "OpenError";
-  }
-}
-
 /** Reads a `.qadam` file's text into an envelope, or says why it is not one. */
 export function parseEnvelope(text: string): Envelope {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new OpenError("This is not a complete Qadam referral file: it may have been cut short when it was copied. Ask for it again.");
+    throw new OpenError("not_complete");
   }
   const f = json as { format?: unknown; v?: unknown };
-  if (f?.format !== ENVELOPE_FORMAT) throw new OpenError("This is not a Qadam referral file.");
-  if (f.v !== 1) throw new OpenError(`This referral uses format version ${String(f.v)}; this tool reads version 1. Update the tool.`);
+  if (f?.format !== ENVELOPE_FORMAT) throw new OpenError("not_referral");
+  if (f.v !== 1) throw new OpenError("version", { version: String(f.v) });
   const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) throw new OpenError("This Qadam referral file is damaged: some of its parts are missing or malformed.");
+  if (!parsed.success) throw new OpenError("damaged");
   return parsed.data;
 }
 
@@ -123,38 +118,38 @@ export function open(
 ): { plaintext: string; signer: Uint8Array; via: "recipient" | "grant" } {
   const signer = fromB64(envelope.header.signer.publicKey);
   if (expectedSigner && toB64(expectedSigner) !== envelope.header.signer.publicKey) {
-    throw new OpenError("This referral was signed by a different Qadam key than the one you expect. Do not trust it; tell the NGO.");
+    throw new OpenError("other_signer");
   }
-  if (keyId(signer) !== envelope.header.signer.keyId) throw new OpenError("This referral's signer details do not match. Do not trust it; tell the NGO.");
+  if (keyId(signer) !== envelope.header.signer.keyId) throw new OpenError("signer_mismatch");
   let valid = false;
   try {
     valid = sodium.crypto_sign_verify_detached(fromB64(envelope.signature), signedBytes(envelope), signer);
   } catch {
     valid = false;
   }
-  if (!valid) throw new OpenError("The signature does not match: the file was changed after Qadam sent it, or it did not come from Qadam. Do not trust it; ask the NGO to send it again.");
+  if (!valid) throw new OpenError("bad_signature");
   const ids = envelope.header.recipients.map((r) => r.keyId);
   if (canonical([...ids].sort()) !== canonical(envelope.keys.map((k) => k.keyId).sort())) {
-    throw new OpenError("The list of recipients does not match the sealed keys: the file was changed. Do not trust it.");
+    throw new OpenError("recipients_mismatch");
   }
   const mine = keyId(key.publicKey);
   const sealed = envelope.keys.find((k) => k.keyId === mine)?.sealed;
   const granted = envelope.grants?.find((g) => g.keyId === mine)?.sealed;
   if (!sealed && !granted) {
     const names = envelope.header.recipients.map((r) => r.name).join(", ");
-    throw new OpenError(`This referral is not addressed to your key (key id ${mine}). It was sealed for: ${names}. Ask the NGO's triage desk for a grant.`);
+    throw new OpenError("not_addressed", { keyId: mine, names });
   }
   let dataKey: Uint8Array;
   try {
     dataKey = sodium.crypto_box_seal_open(fromB64((sealed ?? granted)!), key.publicKey, key.secretKey);
   } catch {
-    throw new OpenError("Your key could not open this referral's data key: the file or the grant was changed, or the key file is not the right one.");
+    throw new OpenError("cannot_unseal");
   }
   try {
     const plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, fromB64(envelope.ciphertext), canonical(envelope.header), fromB64(envelope.nonce), dataKey);
     return { plaintext: sodium.to_string(plain), signer, via: sealed ? "recipient" : "grant" };
   } catch {
-    throw new OpenError("The referral does not decrypt: it was changed or cut short. Ask the NGO to send it again.");
+    throw new OpenError("does_not_decrypt");
   } finally {
     sodium.memzero(dataKey);
   }
@@ -172,12 +167,12 @@ export function grant(
 ): Grant {
   const mine = keyId(triage.publicKey);
   const sealed = envelope.keys.find((k) => k.keyId === mine)?.sealed;
-  if (!sealed) throw new OpenError("This referral was not sealed to this triage key, so it cannot grant access.");
+  if (!sealed) throw new OpenError("not_triage");
   let dataKey: Uint8Array;
   try {
     dataKey = sodium.crypto_box_seal_open(fromB64(sealed), triage.publicKey, triage.secretKey);
   } catch {
-    throw new OpenError("The triage key could not open this referral's data key.");
+    throw new OpenError("triage_cannot_open");
   }
   try {
     return { keyId: keyId(to.publicKey), name: to.name, sealed: toB64(sodium.crypto_box_seal(dataKey, to.publicKey)), by: mine, created };

@@ -7,6 +7,7 @@
  */
 import sodium from "libsodium-wrappers";
 import { z } from "zod";
+import { OpenError } from "./errors.js";
 
 const B64 = () => sodium.base64_variants.URLSAFE_NO_PADDING;
 
@@ -69,26 +70,26 @@ export function newBoxKeyFile(): SecretKeyFile {
   return { type: "qadam-box-key", v: 1, publicKey: toB64(kp.publicKey), secretKey: toB64(kp.privateKey) };
 }
 
-/** Reads a key file's text; throws an Error a lawyer can act on. */
-export function parseKeyFile(text: string, name = "the key file"): { publicKey: Uint8Array; secretKey: Uint8Array } {
+/** Reads a key file's text; throws an OpenError a lawyer can act on. */
+export function parseKeyFile(text: string): { publicKey: Uint8Array; secretKey: Uint8Array } {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error(`${name} is not a Qadam key file (it is not JSON).`);
+    throw new OpenError("keyfile_not_json");
   }
   const parsed = secretKeyFile.safeParse(json);
-  if (!parsed.success) throw new Error(`${name} is not a Qadam secret key file (made by npm run keys:new).`);
+  if (!parsed.success) throw new OpenError("keyfile_not_qadam");
   const publicKey = fromB64(parsed.data.publicKey);
   const secretKey = fromB64(parsed.data.secretKey);
-  if (toB64(sodium.crypto_scalarmult_base(secretKey)) !== parsed.data.publicKey) throw new Error(`${name} is damaged: its secret and public keys do not match.`);
+  if (toB64(sodium.crypto_scalarmult_base(secretKey)) !== parsed.data.publicKey) throw new OpenError("keyfile_mismatch");
   return { publicKey, secretKey };
 }
 
 /** The bot's signing key from its 32-byte seed (config SIGNING_KEY). */
 export function signingKeyFromSeed(seedB64: string): { publicKey: Uint8Array; privateKey: Uint8Array } {
   const seed = fromB64(seedB64);
-  if (seed.length !== 32) throw new Error("SIGNING_KEY must be 32 bytes (43 base64url characters); make one with: npm run keys:signing");
+  if (seed.length !== 32) throw new Error("SIGNING_KEY must be 32 bytes (43 base64url characters); make one with: npm run keys:signing"); // an operator's setting, not a person's text
   return sodium.crypto_sign_seed_keypair(seed);
 }
 

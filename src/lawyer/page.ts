@@ -1,0 +1,71 @@
+/**
+ * The offline page for lawyers (built into one HTML file by `npm run lawyer:page`): choose the
+ * `.qadam` file and your key file, and read the dossier. libsodium, the envelope code and the
+ * texts are bundled in; the page makes no network request, so it works from a USB stick.
+ */
+import i18next from "i18next";
+import sodium from "libsodium-wrappers";
+import { explain } from "./explain.js";
+import { parseDossier, renderDossier } from "../referrals/dossier.js";
+import { open, parseEnvelope } from "../referrals/envelope.js";
+import { fingerprint, fromB64, parseKeyFile } from "../referrals/keys.js";
+
+declare const QADAM_LOCALES: Record<string, { lawyer: Record<string, unknown> }>;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const readText = (input: HTMLInputElement) => input.files?.[0]?.text() ?? Promise.resolve("");
+
+async function main(): Promise<void> {
+  await sodium.ready;
+  const i18n = i18next.createInstance();
+  await i18n.init({ resources: QADAM_LOCALES, fallbackLng: "en", ns: ["lawyer"], defaultNS: "lawyer", interpolation: { escapeValue: false } });
+  const select = $<HTMLSelectElement>("lang");
+  const browser = navigator.language.toLowerCase();
+  select.value = browser.startsWith("kk") ? "kk" : browser.startsWith("uz") ? "uz-Latn" : browser.startsWith("ru") ? "ru" : "en";
+  const label = () => {
+    const t = i18n.getFixedT(select.value);
+    document.title = t("lawyer:page.title") as string;
+    for (const el of document.querySelectorAll<HTMLElement>("[data-t]")) el.textContent = t(`lawyer:page.${el.dataset["t"]}`) as string;
+  };
+  select.addEventListener("change", label);
+  label();
+
+  $("open").addEventListener("click", () => void openReferral(i18n.getFixedT(select.value), select.value));
+}
+
+async function openReferral(t: ReturnType<typeof i18next.getFixedT>, lang: string): Promise<void> {
+  const out = $("result");
+  const error = $("error");
+  out.replaceChildren();
+  error.textContent = "";
+  try {
+    const key = parseKeyFile(await readText($<HTMLInputElement>("keyfile")));
+    const envelope = parseEnvelope(await readText($<HTMLInputElement>("referral")));
+    const verify = $<HTMLInputElement>("verify").value.trim();
+    const opened = open(envelope, key, verify ? fromB64(verify) : undefined);
+    const doc = renderDossier(parseDossier(opened.plaintext), lang);
+    const h = document.createElement("h2");
+    h.textContent = doc.title;
+    out.append(h);
+    for (const s of doc.sections) {
+      const h3 = document.createElement("h3");
+      h3.textContent = s.heading;
+      const pre = document.createElement("p");
+      pre.className = "lines";
+      pre.textContent = s.lines.join("\n");
+      out.append(h3, pre);
+    }
+    const sig = document.createElement("p");
+    sig.className = "sig";
+    sig.textContent = [
+      t("lawyer:page.signed", { fingerprint: fingerprint(opened.signer) }),
+      verify ? t("lawyer:page.matches") : t("lawyer:page.compare"),
+      opened.via === "grant" ? t("lawyer:page.granted") : "",
+    ].join(" ");
+    out.append(sig);
+  } catch (e) {
+    error.textContent = explain(e, t);
+  }
+}
+
+void main();

@@ -1,0 +1,91 @@
+/**
+ * The offline page for lawyers, in headless Chromium: it opens a referral with the right key,
+ * refuses the wrong one in the lawyer's language, and makes no network request at all.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import sodium from "libsodium-wrappers";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildLawyerPage } from "../src/cli/lawyer-page.js";
+import { readLocales } from "../src/i18n/index.js";
+import { seal } from "../src/referrals/envelope.js";
+import { fromB64, newSigningSeed, signingKeyFromSeed, toB64 } from "../src/referrals/keys.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const dir = mkdtempSync(join(tmpdir(), "qadam-page-"));
+let browser: Browser;
+const signer = () => signingKeyFromSeed(SEED);
+let SEED = "";
+
+beforeAll(async () => {
+  await sodium.ready;
+  SEED = newSigningSeed();
+  writeFileSync(join(dir, "open.html"), await buildLawyerPage());
+  const dossier = {
+    format: "qadam-dossier", v: 1, code: "QDM-7K3Q-M2XA", created: "2026-11-27T10:00:00Z",
+    consent: { version: 1, at: "2026-11-27T10:00:00Z" }, language: "ru", flows: { opening: 2 },
+    answers: [{ ref: "opening/country", value: "kz" }], cards: ["kz_compensation"],
+    contact: { how: "phone", detail: "+7 701 555 12 34" },
+    texts: {
+      ru: { headings: { title: "Обращение из Qadam", answers: "Ответы", contact: "Как связаться" }, questions: { "opening/country": "В какой стране было дело?" }, answers: { "opening/country": "Казахстан" }, cards: { kz_compensation: "Казахстан: возмещение вреда" }, contact: "По телефону" },
+    },
+  };
+  const pub = (name: string) => fromB64(JSON.parse(readFileSync(`examples/keys/${name}.secret.json`, "utf8")).publicKey);
+  const env = seal(dossier, { code: "QDM-7K3Q-M2XA", created: "2026-11-27T10:00:00Z", country: "kz" }, [{ name: "triage", publicKey: pub("triage") }, { name: "kz_compensation", publicKey: pub("kz-compensation") }], signer());
+  writeFileSync(join(dir, "referral.qadam"), JSON.stringify(env));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function openWith(keyFile: string, lang: string, verify = "") {
+  const page = await browser.newPage();
+  const requests: string[] = [];
+  page.on("request", (r) => requests.push(r.url()));
+  await page.goto(`file://${join(dir, "open.html")}`);
+  await page.selectOption("#lang", lang);
+  await page.setInputFiles("#referral", join(dir, "referral.qadam"));
+  await page.setInputFiles("#keyfile", keyFile);
+  if (verify) await page.fill("#verify", verify);
+  await page.click("#open");
+  await page.waitForFunction(() => (document.getElementById("result")!.textContent ?? "") + (document.getElementById("error")!.textContent ?? "") !== "");
+  const result = await page.textContent("#result");
+  const error = await page.textContent("#error");
+  await page.close();
+  return { result: result ?? "", error: error ?? "", requests: requests.filter((u) => !u.startsWith("file://")) };
+}
+
+describe.skipIf(!existsSync(CHROMIUM))("the offline page for lawyers", () => {
+  it("opens a referral with the lawyer's key and shows the dossier and the signature", async () => {
+    const r = await openWith("examples/keys/kz-compensation.secret.json", "ru", toB64(signer().publicKey));
+    expect(r.error).toBe("");
+    expect(r.result).toContain("Обращение из Qadam");
+    expect(r.result).toContain("Казахстан");
+    expect(r.result).toContain("+7 701 555 12 34");
+    expect(r.result).toContain((readLocales("locales")["ru"]!["lawyer"] as { page: Record<string, string> }).page["matches"]!);
+    expect(r.requests).toEqual([]);
+  });
+
+  it("refuses a key the referral was not sealed for, in the lawyer's language", async () => {
+    const r = await openWith("examples/keys/uz-defence.secret.json", "kk");
+    expect(r.result).toBe("");
+    const kk = readLocales("locales")["kk"]!["lawyer"] as { errors: Record<string, string> };
+    expect(r.error).toContain(kk.errors["not_addressed"]!.split("{{")[0]!.trim());
+    expect(r.requests).toEqual([]);
+  });
+
+  it("refuses a file that was changed", async () => {
+    const env = JSON.parse(readFileSync(join(dir, "referral.qadam"), "utf8"));
+    env.header.country = "uz";
+    writeFileSync(join(dir, "referral.qadam"), JSON.stringify(env));
+    const r = await openWith("examples/keys/triage.secret.json", "en");
+    expect(r.error).toMatch(/signature does not match/);
+  });
+});
