@@ -9,6 +9,8 @@ import { parseArgs } from "node:util";
 import sodium from "libsodium-wrappers";
 import { grant, parseEnvelope, withGrant } from "../referrals/envelope.js";
 import { fingerprint, fromB64, parseKeyFile, publicKey32 } from "../referrals/keys.js";
+import { explain } from "../lawyer/explain.js";
+import { lawyerT } from "./lawyer-i18n.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -30,6 +32,6 @@ try {
   writeFileSync(out, JSON.stringify(withGrant(envelope, g)), { mode: 0o600 });
   console.log(`Granted ${values.name} (fingerprint ${fingerprint(to)}); wrote ${out}.`);
 } catch (e) {
-  console.error((e as Error).message);
+  console.error(explain(e, lawyerT(undefined).t));
   process.exit(1);
 }

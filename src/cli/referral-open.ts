@@ -6,9 +6,11 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import sodium from "libsodium-wrappers";
+import { explain } from "../lawyer/explain.js";
 import { parseDossier, renderDossierText } from "../referrals/dossier.js";
-import { open, OpenError, parseEnvelope } from "../referrals/envelope.js";
+import { open, parseEnvelope } from "../referrals/envelope.js";
 import { fingerprint, fromB64, parseKeyFile } from "../referrals/keys.js";
+import { lawyerT } from "./lawyer-i18n.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -20,6 +22,7 @@ if (!file || !values.key) {
   process.exit(2);
 }
 await sodium.ready;
+const { t, lang } = lawyerT(values.lang);
 try {
   const key = parseKeyFile(readFileSync(values.key, "utf8"));
   const envelope = parseEnvelope(readFileSync(file, "utf8"));
@@ -27,11 +30,11 @@ try {
   const dossier = parseDossier(opened.plaintext);
   if (values.json) console.log(JSON.stringify(dossier, null, 2));
   else {
-    console.log(renderDossierText(dossier, values.lang));
-    console.log(`\nSigned by Qadam key ${fingerprint(opened.signer)}${values.verify ? " (matches the key you gave)" : ": compare this fingerprint with the one the NGO published"}.`);
-    if (opened.via === "grant") console.log("Opened with a grant from the triage desk.");
+    console.log(renderDossierText(dossier, lang));
+    console.log(`\n${t("lawyer:page.signed", { fingerprint: fingerprint(opened.signer) })} ${t(values.verify ? "lawyer:page.matches" : "lawyer:page.compare")}`);
+    if (opened.via === "grant") console.log(t("lawyer:page.granted"));
   }
 } catch (e) {
-  console.error(e instanceof OpenError || e instanceof Error ? e.message : String(e));
+  console.error(explain(e, t));
   process.exit(1);
 }

@@ -1,0 +1,47 @@
+/**
+ * `npm run referral:attach -- referral-QDM-….<partner>.qadam --to <partner id>` (staff, on the
+ * server): takes a referral with a grant made offline by `referral:grant`, checks that the grant
+ * is for that partner's key and that the envelope is the one Qadam sent, keeps it, and has the bot
+ * deliver it to the partner. The server handles ciphertext only. Needs REDIS_URL.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
+import sodium from "libsodium-wrappers";
+import { canonical, parseEnvelope } from "../referrals/envelope.js";
+import { keyId, fromB64 } from "../referrals/keys.js";
+import { loadPartners } from "../referrals/partners.js";
+import { RedisReferralStore } from "../referrals/store.js";
+import { Queue } from "bullmq";
+import { ATTEMPTS, QUEUE } from "../referrals/delivery.js";
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { to: { type: "string" } } });
+const url = process.env["REDIS_URL"];
+if (!positionals[0] || !values.to || !url) {
+  console.error("Usage: REDIS_URL=… PARTNERS_FILE=… npm run referral:attach -- <granted.qadam> --to <partner id>");
+  process.exit(2);
+}
+await sodium.ready;
+const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+try {
+  const dir = loadPartners(process.env["PARTNERS_FILE"] ?? "examples/partners.yaml", process.env["TRIAGE_PUBLIC_KEY"]);
+  const partner = dir.partners.find((p) => p.id === values.to);
+  if (!partner) throw new Error(`No partner "${values.to}" in the partners file.`);
+  const env = parseEnvelope(readFileSync(positionals[0], "utf8"));
+  if (!env.grants?.some((g) => g.keyId === keyId(fromB64(partner.public_key)))) throw new Error(`The file holds no grant for ${partner.id}'s key.`);
+  const store = new RedisReferralStore(redis, Number(process.env["REFERRAL_TTL_DAYS"] ?? 90) * 86_400);
+  const kept = await store.envelope(env.header.code);
+  if (!kept) throw new Error(`Qadam no longer keeps ${env.header.code} (it expired, or it is not from this instance).`);
+  const original = parseEnvelope(kept);
+  if (canonical({ ...original, grants: undefined }) !== canonical({ ...env, grants: undefined })) throw new Error("This is not the envelope Qadam sent for that code.");
+  await store.putEnvelope(env.header.code, JSON.stringify(env));
+  const queue = new Queue(QUEUE, { connection: redis.duplicate({ maxRetriesPerRequest: null }) });
+  await queue.add("deliver", { code: env.header.code, recipient: partner.id }, { jobId: `ref-${env.header.code}-${partner.id}`, attempts: ATTEMPTS, backoff: { type: "qadam" } });
+  await queue.close();
+  console.log(`${env.header.code}: delivery to ${partner.id} queued.`);
+} catch (e) {
+  console.error((e as Error).message);
+  process.exitCode = 1;
+} finally {
+  redis.disconnect();
+}
