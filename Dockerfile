@@ -17,7 +17,6 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY flows ./flows
 COPY locales ./locales
-COPY examples/partners.yaml ./examples/partners.yaml
 USER node
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]

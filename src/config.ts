@@ -6,6 +6,9 @@
  */
 import { z } from "zod";
 
+/** The example partners file: fine for the local chat, refused on Telegram (its keys are public). */
+const EXAMPLE_PARTNERS = "examples/partners.yaml";
+
 const b64url32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes in base64url (43 characters); generate with: npm run keys:session");
 
 const schema = z
@@ -20,7 +23,7 @@ const schema = z
     FLOWS_DIR: z.string().default("flows"),
     LOCALES_DIR: z.string().default("locales"),
     /** Partner lawyers and the triage desk (see examples/partners.yaml). */
-    PARTNERS_FILE: z.string().default("examples/partners.yaml"),
+    PARTNERS_FILE: z.string().default(EXAMPLE_PARTNERS),
     /** The triage desk's X25519 public key; overrides the partners file's. */
     TRIAGE_PUBLIC_KEY: z.string().optional(),
     /** The bot's Ed25519 signing seed (32 bytes, base64url): lawyers check referrals against its verify key. */
@@ -37,6 +40,7 @@ const schema = z
     if (!c.SESSION_KEYS) ctx.addIssue({ code: "custom", path: ["SESSION_KEYS"], message: `is required when ${why}: answers are stored encrypted with it` });
     if (!c.SESSION_SECRET) ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: `is required when ${why}: it hides chat ids in storage key names` });
     if (c.BOT_TOKEN && !c.SIGNING_KEY) ctx.addIssue({ code: "custom", path: ["SIGNING_KEY"], message: "is required when BOT_TOKEN is set: lawyers check referrals against its verify key (npm run keys:signing)" });
+    if (c.BOT_TOKEN && c.PARTNERS_FILE === EXAMPLE_PARTNERS) ctx.addIssue({ code: "custom", path: ["PARTNERS_FILE"], message: "is the example file, whose secret keys are public: set it to your own partners file" });
     if (c.BOT_TOKEN && !c.TRIAGE_PUBLIC_KEY) ctx.addIssue({ code: "custom", path: ["TRIAGE_PUBLIC_KEY"], message: "is required when BOT_TOKEN is set: every referral is sealed to the triage desk" });
   });
 

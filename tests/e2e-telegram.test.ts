@@ -23,6 +23,7 @@ const env = () => ({
   SESSION_SECRET: TEST_SECRET,
   SIGNING_KEY: "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o",
   TRIAGE_PUBLIC_KEY: "QKweAqRnCcpTAN4wPfly88ChJ1ofOQaj4VWq85vJBgA",
+  PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml",
   LOG_LEVEL: "warn",
 });
 

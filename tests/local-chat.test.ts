@@ -36,5 +36,7 @@ describe("the local chat (npm start without a token)", () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/SESSION_KEYS: is required when BOT_TOKEN is set/);
     expect(stderr).toMatch(/SESSION_SECRET: is required when BOT_TOKEN is set/);
+    expect(stderr).toMatch(/SIGNING_KEY: is required when BOT_TOKEN is set/);
+    expect(stderr).toMatch(/PARTNERS_FILE: is the example file/);
   });
 });
