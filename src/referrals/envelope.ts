@@ -166,8 +166,10 @@ export function grant(
   created: string,
 ): Grant {
   const mine = keyId(triage.publicKey);
+  // Grants are the triage desk's decision: another recipient's key is refused, even though it could open the file.
+  const isTriage = envelope.header.recipients.some((r) => r.keyId === mine && r.name === "triage");
   const sealed = envelope.keys.find((k) => k.keyId === mine)?.sealed;
-  if (!sealed) throw new OpenError("not_triage");
+  if (!sealed || !isTriage) throw new OpenError("not_triage");
   let dataKey: Uint8Array;
   try {
     dataKey = sodium.crypto_box_seal_open(fromB64(sealed), triage.publicKey, triage.secretKey);

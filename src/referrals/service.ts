@@ -51,7 +51,12 @@ export function buildDossier(
   meta: { code: string; created: string; language: string; languages: string[]; retention: (lang: string) => string },
 ): Dossier {
   const path = walk(flows, state.answers).path;
-  const answered = path.filter((ref) => isQuestion(flows.nodes.get(ref)!) && ![CONTACT_REF, CONTACT_DETAIL_REF, NOTE_REF].includes(ref) && !flows.nodes.get(ref)!.review);
+  // The interview's answers; the referral screens (consent, contact, review) and the result's
+  // question go into their own fields or nowhere.
+  const answered = path.filter((ref) => {
+    const n = flows.nodes.get(ref)!;
+    return isQuestion(n) && n.flow !== "referral" && ref !== NOTE_REF && !n.result && !n.review;
+  });
   const cards = applicableCards(flows, state.answers);
   const contactHow = valueOf(state.answers[CONTACT_REF]);
   const contact = { how: (typeof contactHow === "string" ? contactHow : "none") as Dossier["contact"]["how"] };

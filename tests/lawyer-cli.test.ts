@@ -1,0 +1,73 @@
+/**
+ * The tools lawyers and staff run: a key pair for a new lawyer, a referral made in the local chat
+ * opened with the command line, a grant for a lawyer who was not a recipient.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { childEnv, runWithInput } from "./helpers/spawn.js";
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), "qadam-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function tool(script: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const r = await run(process.execPath, ["--import", "tsx", script, ...args], { env: childEnv(env) });
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
+
+describe("tools for lawyers and staff", () => {
+  it("makes a key pair for a new lawyer: a private file, a public key and a fingerprint to read aloud", async () => {
+    const key = join(dir, "new-lawyer.key");
+    const r = await tool("src/cli/keys-new.ts", ["--out", key]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/public_key: {2}[A-Za-z0-9_-]{43}\n/);
+    expect(r.out).toMatch(/fingerprint: ([0-9A-Z]{4} ){7}[0-9A-Z]{4}/);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect((await tool("src/cli/keys-new.ts", ["--out", key])).code).toBe(2); // never overwrites a key
+  });
+
+  it("a referral made in the local chat opens with the partner's key, and with a grant for another lawyer", async () => {
+    const out = join(dir, "referrals");
+    // English; me; Kazakhstan; acquitted; no notice; May 2025; "words"; nothing pending; no needs;
+    // a note; send to a lawyer; agree; by phone; the number; send; delete my answers.
+    const input = ["/start", "1", "1", "1", "1", "1", "1", "1", "2", "05.2025", "1", "6", "2", "1", "9", "10", "Need a lawyer soon", "1", "1", "2", "+7 701 555 12 34", "1", "2"].join("\n") + "\n";
+    const chat = await runWithInput(input, { REFERRALS_DIR: out });
+    expect(chat.code).toBe(0);
+    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.stdout)![0];
+    expect(readdirSync(out).sort()).toEqual(["kz_compensation", "kz_review", "triage"]);
+    const file = join(out, "kz_compensation", `referral-${code}.qadam`);
+    expect(readFileSync(file, "utf8")).not.toContain("701 555");
+
+    const opened = await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--lang", "kk"]);
+    expect(opened.code).toBe(0);
+    expect(opened.out).toContain(code);
+    expect(opened.out).toContain("+7 701 555 12 34");
+    expect(opened.out).toContain("Need a lawyer soon");
+    const json = JSON.parse((await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--json"])).out);
+    expect(json.contact).toEqual({ how: "phone", detail: "+7 701 555 12 34" });
+
+    const wrong = await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/uz-defence.secret.json", "--lang", "ru"]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain(JSON.parse(readFileSync("locales/ru/lawyer.json", "utf8")).errors.not_addressed.split("{{")[0].trim());
+
+    const uzKey = JSON.parse(readFileSync("examples/keys/uz-defence.secret.json", "utf8")).publicKey;
+    const granted = join(dir, "granted.qadam");
+    const g = await tool("src/cli/referral-grant.ts", [join(out, "triage", `referral-${code}.qadam`), "--key", "examples/keys/triage.secret.json", "--to", uzKey, "--name", "uz_defence", "--out", granted]);
+    expect(g.code).toBe(0);
+    const viaGrant = await tool("src/cli/referral-open.ts", [granted, "--key", "examples/keys/uz-defence.secret.json", "--lang", "en"]);
+    expect(viaGrant.code).toBe(0);
+    expect(viaGrant.out).toContain(JSON.parse(readFileSync("locales/en/lawyer.json", "utf8")).page.granted);
+    // Only the triage key can grant.
+    const notTriage = await tool("src/cli/referral-grant.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--to", uzKey, "--name", "uz_defence", "--out", join(dir, "x.qadam")]);
+    expect(notTriage.code).toBe(1);
+  });
+});
