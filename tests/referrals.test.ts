@@ -4,7 +4,9 @@
  * Delivery over Telegram survives 429, 5xx and network errors, sends each recipient exactly once,
  * and resumes after a worker restart.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sodium from "libsodium-wrappers";
@@ -14,6 +16,18 @@ import { open, parseEnvelope } from "../src/referrals/envelope.js";
 import { parseKeyFile } from "../src/referrals/keys.js";
 import { Chat, testBot, type TestBot } from "./helpers/chat.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
+import { childEnv } from "./helpers/spawn.js";
+
+const exec = promisify(execFile);
+async function tool(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const r = await exec(process.execPath, ["--import", "tsx", script, ...args], { env: childEnv(env) });
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
 
 const key = (name: string) => parseKeyFile(readFileSync(`examples/keys/${name}.secret.json`, "utf8"));
 const dirs: string[] = [];
@@ -195,6 +209,32 @@ describe("referrals on Redis and Telegram", () => {
     await waitFor(() => mine().length >= 3, 15_000);
     expect(mine().map((d) => d.chatId).sort()).toEqual([-1000001, -1000002, -1000003].sort());
   });
+
+  it("staff move the case along and grant a new lawyer; the person sees the status, the lawyer gets the file", async () => {
+    const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
+    const chat = new Chat(b, 5007, "ru");
+    await toResult(chat);
+    await chat.choose("needs", "result", "refer");
+    await chat.choose("referral", "consent", "agree");
+    await chat.choose("referral", "contact", "qadam");
+    await chat.choose("referral", "review", "send");
+    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.messages().find((m) => m.text.includes("QDM-"))!.text)![0];
+    const env = { REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" };
+    expect((await tool("src/cli/referral-status.ts", [code, "in_review"], env)).code).toBe(0);
+    await chat.say("/status");
+    expect(chat.last()).toContain(`${code}: ${chat.t("referral:status.in_review")}`);
+    // Offline, the triage desk grants the Tashkent lawyer; on the server, the bot delivers it.
+    const folder = tmp();
+    const envelope = (await b.app.deps.referrals!.store.envelope(code))!;
+    writeFileSync(join(folder, "r.qadam"), envelope);
+    const uz = JSON.parse(readFileSync("examples/keys/uz-defence.secret.json", "utf8")).publicKey;
+    expect((await tool("src/cli/referral-grant.ts", [join(folder, "r.qadam"), "--key", "examples/keys/triage.secret.json", "--to", uz, "--name", "uz_defence", "--out", join(folder, "g.qadam")], {})).code).toBe(0);
+    const attached = await tool("src/cli/referral-attach.ts", [join(folder, "g.qadam"), "--to", "uz_defence"], env);
+    expect(attached.err).toBe("");
+    await waitFor(() => b.api.documents.some((d) => d.chatId === -1000004 && d.caption.includes(code)), 15_000);
+    const delivered = (await b.app.deps.referrals!.store.envelope(code))!;
+    expect(JSON.parse(open(parseEnvelope(delivered), key("uz-defence")).plaintext).code).toBe(code);
+  }, 60_000);
 
   it("a delivery Telegram refuses for good is reported to the triage desk", async () => {
     const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });

@@ -23,6 +23,7 @@ if (!positionals[0] || !values.to || !url) {
 }
 await sodium.ready;
 const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+redis.on("error", () => {}); // the command itself reports what failed
 try {
   const dir = loadPartners(process.env["PARTNERS_FILE"] ?? "examples/partners.yaml", process.env["TRIAGE_PUBLIC_KEY"]);
   const partner = dir.partners.find((p) => p.id === values.to);
@@ -35,9 +36,12 @@ try {
   const original = parseEnvelope(kept);
   if (canonical({ ...original, grants: undefined }) !== canonical({ ...env, grants: undefined })) throw new Error("This is not the envelope Qadam sent for that code.");
   await store.putEnvelope(env.header.code, JSON.stringify(env));
-  const queue = new Queue(QUEUE, { connection: redis.duplicate({ maxRetriesPerRequest: null }) });
-  await queue.add("deliver", { code: env.header.code, recipient: partner.id }, { jobId: `ref-${env.header.code}-${partner.id}`, attempts: ATTEMPTS, backoff: { type: "qadam" } });
+  const connection = redis.duplicate({ maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUE, { connection });
+  // A new job id: the first delivery to this partner (if any) must not block this one.
+  await queue.add("deliver", { code: env.header.code, recipient: partner.id }, { jobId: `ref-${env.header.code}-${partner.id}-grant`, attempts: ATTEMPTS, backoff: { type: "qadam" } });
   await queue.close();
+  connection.disconnect();
   console.log(`${env.header.code}: delivery to ${partner.id} queued.`);
 } catch (e) {
   console.error((e as Error).message);

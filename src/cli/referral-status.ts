@@ -15,6 +15,7 @@ if (!code || (status && !(STATUSES as readonly string[]).includes(status)) || !u
   process.exit(2);
 }
 const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+redis.on("error", () => {}); // the command itself reports what failed
 const store = new RedisReferralStore(redis, Number(process.env["REFERRAL_TTL_DAYS"] ?? 90) * 86_400);
 try {
   if (status && !(await store.setStatus(code, status as Status, new Date().toISOString()))) throw new Error(`No referral ${code} (it may have expired).`);
