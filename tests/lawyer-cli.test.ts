@@ -2,27 +2,15 @@
  * The tools lawyers and staff run: a key pair for a new lawyer, a referral made in the local chat
  * opened with the command line, a grant for a lawyer who was not a recipient.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { childEnv, runWithInput } from "./helpers/spawn.js";
+import { runWithInput, tool } from "./helpers/spawn.js";
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "qadam-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function tool(script: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await run(process.execPath, ["--import", "tsx", script, ...args], { env: childEnv(env) });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
 
 describe("tools for lawyers and staff", () => {
   it("makes a key pair for a new lawyer: a private file, a public key and a fingerprint to read aloud", async () => {

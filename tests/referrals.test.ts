@@ -4,9 +4,7 @@
  * Delivery over Telegram survives 429, 5xx and network errors, sends each recipient exactly once,
  * and resumes after a worker restart.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sodium from "libsodium-wrappers";
@@ -16,18 +14,8 @@ import { open, parseEnvelope } from "../src/referrals/envelope.js";
 import { parseKeyFile } from "../src/referrals/keys.js";
 import { Chat, testBot, type TestBot } from "./helpers/chat.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
-import { childEnv } from "./helpers/spawn.js";
+import { tool } from "./helpers/spawn.js";
 
-const exec = promisify(execFile);
-async function tool(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await exec(process.execPath, ["--import", "tsx", script, ...args], { env: childEnv(env) });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
 
 const key = (name: string) => parseKeyFile(readFileSync(`examples/keys/${name}.secret.json`, "utf8"));
 const dirs: string[] = [];
@@ -69,6 +57,15 @@ async function toResult(chat: Chat): Promise<void> {
   await chat.next();
   await chat.tick("needs", "areas", "none");
   await chat.say(NOTE);
+}
+
+/** From the result: ask for a lawyer, agree, "only through Qadam", send; returns the receipt code. */
+async function sendToLawyer(chat: Chat): Promise<string> {
+  await chat.choose("needs", "result", "refer");
+  await chat.choose("referral", "consent", "agree");
+  await chat.choose("referral", "contact", "qadam");
+  await chat.choose("referral", "review", "send");
+  return /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.messages().find((m) => m.text.includes("QDM-"))!.text)![0];
 }
 
 async function bot(env: Record<string, string>, extra: Parameters<typeof testBot>[2] = {}): Promise<TestBot> {
@@ -177,11 +174,7 @@ describe("referrals on Redis and Telegram", () => {
     ]);
     const chat = new Chat(b, 5004, "ru");
     await toResult(chat);
-    await chat.choose("needs", "result", "refer");
-    await chat.choose("referral", "consent", "agree");
-    await chat.choose("referral", "contact", "qadam");
-    await chat.choose("referral", "review", "send");
-    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.messages().find((m) => m.text.includes("QDM-"))!.text)![0];
+    const code = await sendToLawyer(chat);
     // (Other tests' referrals share the queue: count only this one's, by the code in the caption.)
     const mine = () => b.api.documents.filter((d) => d.caption.includes(code));
     await waitFor(() => mine().length >= 3, 15_000);
@@ -198,12 +191,8 @@ describe("referrals on Redis and Telegram", () => {
     const first = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }); // no worker running
     const chat = new Chat(first, 5005, "ru");
     await toResult(chat);
-    await chat.choose("needs", "result", "refer");
-    await chat.choose("referral", "consent", "agree");
-    await chat.choose("referral", "contact", "qadam");
-    await chat.choose("referral", "review", "send");
+    const code = await sendToLawyer(chat);
     expect(first.api.documents).toHaveLength(0);
-    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.messages().find((m) => m.text.includes("QDM-"))!.text)![0];
     const second = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
     const mine = () => second.api.documents.filter((d) => d.caption.includes(code));
     await waitFor(() => mine().length >= 3, 15_000);
@@ -214,11 +203,7 @@ describe("referrals on Redis and Telegram", () => {
     const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
     const chat = new Chat(b, 5007, "ru");
     await toResult(chat);
-    await chat.choose("needs", "result", "refer");
-    await chat.choose("referral", "consent", "agree");
-    await chat.choose("referral", "contact", "qadam");
-    await chat.choose("referral", "review", "send");
-    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.messages().find((m) => m.text.includes("QDM-"))!.text)![0];
+    const code = await sendToLawyer(chat);
     const env = { REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" };
     expect((await tool("src/cli/referral-status.ts", [code, "in_review"], env)).code).toBe(0);
     await chat.say("/status");
@@ -241,10 +226,7 @@ describe("referrals on Redis and Telegram", () => {
     b.api.failures.set("sendDocument", [{ error_code: 403, description: "Forbidden: bot was blocked by the user" }]);
     const chat = new Chat(b, 5006, "ru");
     await toResult(chat);
-    await chat.choose("needs", "result", "refer");
-    await chat.choose("referral", "consent", "agree");
-    await chat.choose("referral", "contact", "qadam");
-    await chat.choose("referral", "review", "send");
+    await sendToLawyer(chat);
     await waitFor(() => b.api.calls.some((c) => c.method === "sendMessage" && c.payload["chat_id"] === -1000001), 15_000);
     const notice = b.api.calls.find((c) => c.method === "sendMessage" && c.payload["chat_id"] === -1000001)!;
     expect(String(notice.payload["text"])).toMatch(/QDM-/);

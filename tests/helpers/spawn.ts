@@ -1,5 +1,6 @@
 /** Runs `npm start`'s entry point as a child process, the way a person or CI would. */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
 
 export const MAIN = ["--import", "tsx", "src/main.ts"];
 
@@ -24,4 +25,17 @@ export async function runWithInput(input: string, extra: Record<string, string> 
   child.stdin!.end(input);
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
   return { code, stdout, stderr };
+}
+
+const exec = promisify(execFile);
+
+/** Runs one of Qadam's command-line tools (a src/cli/*.ts file) to the end. */
+export async function tool(script: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const r = await exec(process.execPath, ["--import", "tsx", script, ...args], { env: childEnv(env) });
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
 }
