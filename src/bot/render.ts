@@ -217,6 +217,3 @@ function firstLine(html: string): string {
   const text = line.replace(/<[^>]+>/g, "").trim();
   return text.length <= 100 ? text : text.slice(0, 99).replace(/&[^;\s]*$/, "") + "…";
 }
-
-/** Escapes text that is not the person's (e.g. an organisation's name from the partners file). */
-export const escapeHtmlText = escapeHtml;

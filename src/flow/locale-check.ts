@@ -134,9 +134,10 @@ export function localeProblems(set: FlowSet, data: LocaleData, opts: { localesDi
 
   // Keys the flows need, in every language.
   const needed = flowKeys(set);
+  const byLang = new Map(LANGS.map((lang) => [lang, flatLang(data, lang)]));
   for (const [key, where] of needed) {
     for (const lang of LANGS) {
-      const v = flatLang(data, lang).get(key);
+      const v = byLang.get(lang)!.get(key);
       if (typeof v !== "string" || !v.trim()) problems.push({ file: file(lang, key), where: key, message: `is missing or empty; needed by ${where}` });
     }
   }

@@ -9,7 +9,8 @@ import type { InterviewState, StepResult } from "../../flow/engine.js";
 import { normalizeReceiptCode, newReceiptCode } from "../../referrals/code.js";
 import { afterSending, recipientsFor, sendReferral } from "../../referrals/service.js";
 import type { QadamContext } from "../context.js";
-import { choices, escapeHtmlText, send, show, tr } from "../render.js";
+import { choices, send, show, tr } from "../render.js";
+import { escapeHtml } from "../telegram-rules.js";
 
 export const referral = new Composer<QadamContext>();
 const pm = referral.chatType("private");
@@ -21,7 +22,7 @@ export function referralParams(ctx: QadamContext, state: InterviewState): void {
   ctx.params["referral_retention"] = ctx.t("common:retention", { count: refs.retentionDays }) as string;
   if (!state.node.startsWith("referral/")) return;
   const r = recipientsFor(refs.flows, refs.directory, state.answers, ctx.lang);
-  const lines = [`• ${escapeHtmlText(r.triage.organisation)}`, ...r.partners.map((p) => `• ${escapeHtmlText(p.organisation)}`)];
+  const lines = [`• ${escapeHtml(r.triage.organisation)}`, ...r.partners.map((p) => `• ${escapeHtml(p.organisation)}`)];
   if (r.partners.length === 0) lines.push(`<i>${tr(ctx, "referral:no_match")}</i>`);
   ctx.params["recipients"] = lines.join("\n");
 }
