@@ -9,7 +9,12 @@ import { BotApiEmulator } from "./helpers/bot-api-emulator.js";
 import { TEST_KEYS, TEST_SECRET } from "./helpers/chat.js";
 import { TestRedis } from "./helpers/redis.js";
 import { start } from "./helpers/spawn.js";
+import { readFileSync } from "node:fs";
+import sodium from "libsodium-wrappers";
+import { open, parseEnvelope } from "../src/referrals/envelope.js";
+import { parseKeyFile, signingKeyFromSeed } from "../src/referrals/keys.js";
 
+const SIGNING_KEY = "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o";
 let emu: BotApiEmulator;
 let redis: TestRedis;
 let bot: ChildProcess | undefined;
@@ -21,7 +26,7 @@ const env = () => ({
   REDIS_URL: redis.url,
   SESSION_KEYS: TEST_KEYS,
   SESSION_SECRET: TEST_SECRET,
-  SIGNING_KEY: "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o",
+  SIGNING_KEY,
   TRIAGE_PUBLIC_KEY: "QKweAqRnCcpTAN4wPfly88ChJ1ofOQaj4VWq85vJBgA",
   PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml",
   LOG_LEVEL: "warn",
@@ -40,6 +45,7 @@ async function stopBot(child: ChildProcess): Promise<number | null> {
 }
 
 beforeAll(async () => {
+  await sodium.ready;
   emu = new BotApiEmulator();
   await emu.start();
   redis = await TestRedis.start();
@@ -81,4 +87,57 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     expect(emu.refusals).toEqual([]);
     expect(stderr).not.toMatch(/error/i);
   });
+
+  it("a referral made through Telegram arrives sealed, as documents, at the triage desk and the matched lawyers", async () => {
+    const chat = 900_002;
+    bot = await launch();
+    const say = async (text: string, expectText: string) => {
+      emu.userSends(chat, text, "en");
+      await emu.waitFor((m) => m.some((x) => x.chatId === chat && x.text.includes(expectText)), expectText);
+    };
+    const tick = async (label: string) => {
+      emu.userPresses(chat, label);
+      await emu.waitFor((m) => m.some((x) => x.chatId === chat && x.buttons.flat().some((b) => b.text === `✅ ${label}`)), `${label} ticked`);
+    };
+    const press = async (label: string, expectText: string) => {
+      emu.userPresses(chat, label);
+      await emu.waitFor((m) => m.some((x) => x.chatId === chat && x.text.includes(expectText)), expectText);
+    };
+    await say("/start", "Choose your language");
+    await press("English", "Qadam is for people");
+    await press("Continue ▶", "Do you want to continue?");
+    await press("Yes, continue", "Who is asking?");
+    await press("I am asking for myself", "In which country was your case?");
+    await press("Kazakhstan", "The next questions are about how the case ended");
+    await press("Continue ▶", "How did the case end for you");
+    await press("Acquitted by a court", "Did you receive an official notice");
+    await press("No", "When did this happen?");
+    await say("2025", "What was the charge about?");
+    await tick("Words, posts, journalism or a protest");
+    await press("Done ✓", "Is a complaint or appeal");
+    await press("No", "First, choose the areas");
+    await press("Continue ▶", "Where do you need help?");
+    await tick("None of these");
+    await press("Done ✓", "Is there anything else a lawyer should know?");
+    await say("Please call in the evening", "Would you like");
+    await press("Send my case to a lawyer", "Do you agree to send your case?");
+    await press("Yes, I agree", "How may the lawyer contact you?");
+    await press("By phone", "Please write the phone number");
+    await say("+7 701 555 12 34", "Please check what will be sent");
+    await press("Send", "Your receipt code");
+    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec([...emu.messages.values()].find((m) => m.text.includes("Your receipt code"))!.text)![0];
+    await emu.waitFor(() => emu.documents.filter((d) => d.caption.includes(code)).length === 3, "three sealed documents", 20_000);
+    const docs = emu.documents.filter((d) => d.caption.includes(code));
+    expect(docs.map((d) => d.chatId).sort()).toEqual([-1000001, -1000002, -1000003].sort());
+    for (const d of docs) {
+      expect(d.name).toBe(`referral-${code}.qadam`);
+      expect(d.content).not.toContain("701 555");
+      expect(d.content).not.toContain("evening");
+    }
+    const key = parseKeyFile(readFileSync("examples/keys/kz-compensation.secret.json", "utf8"));
+    const dossier = JSON.parse(open(parseEnvelope(docs[0]!.content), key, signingKeyFromSeed(SIGNING_KEY).publicKey).plaintext);
+    expect(dossier.contact).toEqual({ how: "phone", detail: "+7 701 555 12 34" });
+    expect(await stopBot(bot)).toBe(0);
+    expect(emu.refusals).toEqual([]);
+  }, 60_000);
 });

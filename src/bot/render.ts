@@ -182,8 +182,10 @@ async function showResult(ctx: QadamContext, view: QuestionView, result: ResultV
   await send(ctx, `${tr(ctx, "rights:summary_title")}\n${summary}`);
   if (result.cards.length === 0) await send(ctx, tr(ctx, "rights:no_cards"));
   for (const card of result.cards) await send(ctx, cardHtml(ctx, card, result.checked));
-  const closing = [tr(ctx, "rights:urgent"), tr(ctx, "rights:disclaimer"), tr(ctx, "rights:after")].join("\n\n");
-  return send(ctx, closing, keyboard(ctx, view.buttons));
+  const closing = [tr(ctx, "rights:urgent"), tr(ctx, "rights:disclaimer"), tr(ctx, "rights:after")];
+  // A result that asks something (the offer of a lawyer) says so above its buttons.
+  if (view.type === "choice") closing.push(`<b>${tr(ctx, "rights:offer")}</b>`);
+  return send(ctx, closing.join("\n\n"), keyboard(ctx, view.buttons));
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * A small Bot API server on loopback, for end-to-end tests of the Telegram mode: the bot process
  * is started with TELEGRAM_API_ROOT pointing here, long-polls it with @grammyjs/runner, and the
- * test plays the person. It refuses what Telegram refuses (the same rules as the recorder).
+ * test plays the person. It refuses what Telegram refuses (the same rules as the recorder), and
+ * receives documents (multipart), so referral delivery is tested over HTTP too.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Update } from "grammy/types";
@@ -97,11 +98,32 @@ export class BotApiEmulator {
     this.waiting.splice(0).forEach((w) => w());
   }
 
+  /** Documents received (sendDocument), with their bytes. */
+  readonly documents: { chatId: number; caption: string; name: string; content: string }[] = [];
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const m = /^\/bot[^/]+\/(\w+)$/.exec(req.url ?? "");
-    let body = "";
-    for await (const chunk of req) body += chunk;
-    const payload = (body ? JSON.parse(body) : {}) as Record<string, unknown>;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    let payload: Record<string, unknown> = {};
+    const type = req.headers["content-type"] ?? "";
+    if (type.startsWith("multipart/form-data")) {
+      // Files come as multipart (grammY's own encoder): a small parser is enough for the emulator.
+      const boundary = /boundary="?([^";]+)"?/.exec(type)![1]!;
+      for (const part of raw.toString("latin1").split(`--${boundary}`)) {
+        const at = part.indexOf("\r\n\r\n");
+        if (at < 0) continue;
+        const head = part.slice(0, at);
+        const body = Buffer.from(part.slice(at + 4).replace(/\r\n$/, ""), "latin1").toString("utf8");
+        const name = /name="([^"]+)"/.exec(head)?.[1];
+        const file = /filename="?([^"\r\n;]+)"?/.exec(head)?.[1];
+        if (!name) continue;
+        payload[name] = file ? { name: file, content: body } : /^-?\d+$/.test(body) ? Number(body) : body;
+      }
+      // A file may be sent as an attach:// reference plus a part of that name.
+      for (const [k, v] of Object.entries(payload)) if (typeof v === "string" && v.startsWith("attach://")) payload[k] = payload[v.slice(9)];
+    } else if (raw.length) payload = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
     const method = m?.[1] ?? "";
     const reply = (result: unknown): void => {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, result }));
@@ -148,6 +170,11 @@ export class BotApiEmulator {
       case "answerCallbackQuery":
         this.answered.add(String(payload["callback_query_id"]));
         return reply(true);
+      case "sendDocument": {
+        const doc = payload["document"] as { name: string; content: string };
+        this.documents.push({ chatId: Number(payload["chat_id"]), caption: String(payload["caption"] ?? ""), name: doc.name, content: doc.content });
+        return reply({ message_id: this.nextMessage++, date: 0, chat: { id: Number(payload["chat_id"]), type: "private" } });
+      }
       case "setMyCommands":
       case "deleteWebhook":
       case "deleteMessage":
