@@ -152,8 +152,5 @@ export const flowFile = z.strictObject({
 });
 export type FlowFile = z.infer<typeof flowFile>;
 
-/** Node types that take an answer (and so can be skipped, changed and summarised). */
-export const QUESTION_TYPES: ReadonlySet<NodeType> = new Set(["choice", "multi", "text", "number", "date"]);
-
 /** Does the parsed YAML look like a cards file rather than a flow? */
 export const isCardsFile = (raw: unknown): boolean => typeof raw === "object" && raw !== null && "cards" in raw;

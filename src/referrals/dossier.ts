@@ -6,7 +6,7 @@
  * command-line tool and the offline page.
  */
 import { z } from "zod";
-import { OpenError } from "./errors.js";
+import { OpenError, parseJson } from "./errors.js";
 
 const value = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);
 
@@ -46,12 +46,7 @@ export const HEADINGS = ["title", "code", "created", "consent", "answers", "skip
 
 /** Parses decrypted text into a dossier, or says why it is not one. */
 export function parseDossier(text: string): Dossier {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new OpenError("dossier_unreadable");
-  }
+  const json = parseJson(text, "dossier_unreadable");
   const r = dossierSchema.safeParse(json);
   if (!r.success) throw new OpenError("dossier_unknown");
   return r.data;

@@ -14,7 +14,7 @@
  */
 import sodium from "libsodium-wrappers";
 import { z } from "zod";
-import { OpenError } from "./errors.js";
+import { OpenError, parseJson } from "./errors.js";
 import { fromB64, keyId, toB64 } from "./keys.js";
 
 export { OpenError } from "./errors.js";
@@ -92,12 +92,7 @@ export function seal(
 
 /** Reads a `.qadam` file's text into an envelope, or says why it is not one. */
 export function parseEnvelope(text: string): Envelope {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new OpenError("not_complete");
-  }
+  const json = parseJson(text, "not_complete");
   const f = json as { format?: unknown; v?: unknown };
   if (f?.format !== ENVELOPE_FORMAT) throw new OpenError("not_referral");
   if (f.v !== 1) throw new OpenError("version", { version: String(f.v) });

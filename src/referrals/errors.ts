@@ -33,3 +33,12 @@ export class OpenError extends Error {
   }
 }
 
+
+/** JSON.parse that fails as an OpenError with `code`: every file a lawyer opens is JSON first. */
+export function parseJson(text: string, code: OpenErrorCode): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new OpenError(code);
+  }
+}

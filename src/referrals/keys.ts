@@ -7,7 +7,7 @@
  */
 import sodium from "libsodium-wrappers";
 import { z } from "zod";
-import { OpenError } from "./errors.js";
+import { OpenError, parseJson } from "./errors.js";
 
 const B64 = () => sodium.base64_variants.URLSAFE_NO_PADDING;
 
@@ -72,12 +72,7 @@ export function newBoxKeyFile(): SecretKeyFile {
 
 /** Reads a key file's text; throws an OpenError a lawyer can act on. */
 export function parseKeyFile(text: string): { publicKey: Uint8Array; secretKey: Uint8Array } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new OpenError("keyfile_not_json");
-  }
+  const json = parseJson(text, "keyfile_not_json");
   const parsed = secretKeyFile.safeParse(json);
   if (!parsed.success) throw new OpenError("keyfile_not_qadam");
   const publicKey = fromB64(parsed.data.publicKey);
