@@ -4,7 +4,7 @@
  * commands, keeps sessions in Redis, and stops cleanly on SIGTERM.
  */
 import type { ChildProcess } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BotApiEmulator } from "./helpers/bot-api-emulator.js";
 import { TEST_KEYS, TEST_SECRET } from "./helpers/chat.js";
 import { TestRedis } from "./helpers/redis.js";
@@ -50,8 +50,11 @@ beforeAll(async () => {
   await emu.start();
   redis = await TestRedis.start();
 });
+// A failed story must not leave its bot polling the emulator under the next story.
+afterEach(() => {
+  if (bot && bot.exitCode === null && bot.signalCode === null) bot.kill("SIGKILL");
+});
 afterAll(async () => {
-  if (bot && bot.exitCode === null) bot.kill("SIGKILL");
   await emu.stop();
   await redis.down();
 });
@@ -71,7 +74,8 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     await emu.waitFor((m) => m.some((x) => x.buttons.flat().some((b) => b.text === "Yes, continue")), "consent");
     const press = emu.userPresses(chat, "Yes, continue");
     await emu.waitFor((m) => m.some((x) => x.text.includes("Who is asking?") && x.buttons.length > 0), "the first question");
-    expect(emu.answered.has(press)).toBe(true);
+    // The spinner on the pressed button stops: the callback is answered (after the reply is sent).
+    await emu.waitFor(() => emu.answered.has(press), "the answer to the pressed button");
 
     expect(await stopBot(bot)).toBe(0);
     bot = await launch();
