@@ -17,6 +17,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY flows ./flows
 COPY locales ./locales
+# The example partners file (public keys only) lets `docker run -i` start the local chat; on
+# Telegram the bot refuses it and asks for PARTNERS_FILE (mount your own, e.g. under /config).
+COPY examples/partners.yaml ./examples/partners.yaml
 USER node
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]

@@ -80,7 +80,7 @@ export interface CompiledCard {
   cite: { url: string; labelKey: string; at?: string }[];
 }
 
-/** One thing wrong with a flow or a locale, named so a flow editor can find it. */
+/** One thing wrong with a flow, a locale or the partners file, named so an editor can find it. */
 export interface Problem {
   file: string;
   where: string;
@@ -93,7 +93,8 @@ export function formatProblem(p: Problem): string {
 
 export class FlowProblems extends Error {
   constructor(readonly problems: Problem[]) {
-    super(`The flows have ${problems.length} problem(s):\n${problems.map((p) => "  - " + formatProblem(p)).join("\n")}`);
+    // Flows, locales and the partners file share this error: the header names no single one.
+    super(`Qadam's data files have ${problems.length} problem(s):\n${problems.map((p) => "  - " + formatProblem(p)).join("\n")}`);
     this.name = "FlowProblems";
   }
 }
