@@ -128,6 +128,33 @@ describe("a referral from the person's side", () => {
     expect(chat.last()).toContain(code);
   });
 
+  it("when the receipt cannot be shown, the case is still sent once, the phone number is gone, and /status has the code", async () => {
+    const out = tmp();
+    const b = await bot({ REFERRALS_DIR: out });
+    const chat = new Chat(b, 5007, "ru");
+    await toResult(chat);
+    await chat.choose("needs", "result", "refer");
+    await chat.choose("referral", "consent", "agree");
+    await chat.choose("referral", "contact", "phone");
+    await chat.say(PHONE);
+    const review = chat.keyboard();
+    const sendButton = review.buttons.flat().find((x) => x.text === chat.t("referral:review.options.send"))!;
+    b.api.failures.set("sendMessage", [{ error_code: 502, description: "Bad Gateway" }]); // the receipt
+    await chat.pressData(sendButton.data, review.id);
+    expect(chat.last()).toBe(chat.t("referral:receipt_lost").replace(/<[^>]+>/g, ""));
+    expect(readdirSync(join(out, "triage"))).toHaveLength(1);
+
+    // Pressing "Send" again on the same screen does not send the case a second time.
+    await chat.pressData(sendButton.data, review.id);
+    expect(readdirSync(join(out, "triage"))).toHaveLength(1);
+    await chat.say("/mydata");
+    expect(chat.last()).not.toContain(PHONE);
+    expect(chat.last()).not.toContain(NOTE);
+    await chat.say("/status");
+    const code = readdirSync(join(out, "triage"))[0]!.replace(/^referral-|\.qadam$/g, "");
+    expect(chat.last()).toContain(`${code}: ${chat.t("referral:status.received")}`);
+  });
+
   it("with no partner for the case, only the triage desk receives it, and the person is told", async () => {
     const out = tmp();
     const chat = new Chat(await bot({ REFERRALS_DIR: out }), 5002, "en");

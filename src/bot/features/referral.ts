@@ -9,7 +9,7 @@ import type { InterviewState, StepResult } from "../../flow/engine.js";
 import { normalizeReceiptCode, newReceiptCode } from "../../referrals/code.js";
 import { afterSending, recipientsFor, sendReferral } from "../../referrals/service.js";
 import type { QadamContext } from "../context.js";
-import { choices, send, show, tr } from "../render.js";
+import { choices, closePressed, send, show, tr } from "../render.js";
 import { escapeHtml } from "../telegram-rules.js";
 
 export const referral = new Composer<QadamContext>();
@@ -51,20 +51,27 @@ export async function sendIfArrived(ctx: QadamContext, before: InterviewState | 
     return true;
   }
   ctx.deps.logger.info({ update: ctx.update.update_id }, "referral sent");
-  ctx.params["code"] = code;
-  await show(ctx, result.say, pressed);
-  // The contact details and the note leave the server now; the rest only if the person keeps it.
+  // The case is sealed and on its way: the contact details and the note leave the server now,
+  // before anything is shown, so a receipt that fails to arrive can neither keep them here nor
+  // leave the person at "Send" to send the case twice.
   ctx.session.interview = afterSending(ctx.deps.flows, result.state);
   delete ctx.session.lastQuestion;
-  await send(ctx, tr(ctx, "referral:keep.prompt"), choices(ctx, [["referral:keep.keep", "k|keep"], ["referral:keep.delete", "k|delete"]]));
+  ctx.params["code"] = code;
+  try {
+    await show(ctx, result.say, pressed);
+    await send(ctx, tr(ctx, "referral:keep.prompt"), choices(ctx, [["referral:keep.keep", "k|keep"], ["referral:keep.delete", "k|delete"]]));
+  } catch (e) {
+    ctx.deps.logger.warn({ update: ctx.update.update_id, err: (e as Error).message }, "receipt not shown");
+    await send(ctx, tr(ctx, "referral:receipt_lost")).catch(() => {});
+  }
   return true;
 }
 
-pm.callbackQuery("k|keep", (ctx) => ctx.editMessageText(tr(ctx, "referral:keep.kept"), { parse_mode: "HTML" }));
+pm.callbackQuery("k|keep", (ctx) => closePressed(ctx, tr(ctx, "referral:keep.kept")));
 pm.callbackQuery("k|delete", async (ctx) => {
   delete ctx.session.interview;
   delete ctx.session.lastQuestion;
-  await ctx.editMessageText(tr(ctx, "referral:keep.deleted"), { parse_mode: "HTML" });
+  await closePressed(ctx, tr(ctx, "referral:keep.deleted"));
 });
 
 /** /status [code]: where a sent case stands. Without a code: every case from this account. */
