@@ -138,6 +138,29 @@ describe("the opening of the interview", () => {
     expect(chat.last()).toContain(chat.t("common:mydata.none"));
   });
 
+  it("a quick double tap on a one-time button acts once, and no error is shown", async () => {
+    const chat = new Chat(await testBot(), 12, "en");
+    const tapTwice = async (label: string) => {
+      const msg = chat.keyboard();
+      const button = msg.buttons.flat().find((b) => b.text === chat.t(label))!;
+      await chat.pressData(button.data, msg.id);
+      const after = chat.messages().length;
+      await chat.pressData(button.data, msg.id, /message is not modified/); // before the keyboard was gone
+      expect(chat.messages().length, `a second tap on "${label}" sent something`).toBe(after);
+    };
+    await chat.say("/start");
+    await tapTwice("common:language.names.en");
+    await chat.press("common:buttons.continue");
+    await chat.press("opening:consent.options.agree");
+    await chat.say("/start");
+    await tapTwice("common:resume.continue");
+    expect(chat.messages().filter((m) => m.text.includes(chat.t("opening:who.text")))).toHaveLength(2);
+    await chat.say("/delete");
+    await tapTwice("common:delete.yes");
+    expect(chat.last()).toBe(chat.t("common:delete.done").replace(/<[^>]+>/g, ""));
+    expect(chat.messages().some((m) => m.text.startsWith(chat.t("common:errors.internal").slice(0, 20)))).toBe(false);
+  });
+
   it("does not read photos or voice messages, and says so", async () => {
     const chat = new Chat(await testBot(), 10, "en");
     await chat.bot.app.bot.handleUpdate({

@@ -3,6 +3,7 @@
  * the person's own, split under Telegram's 4096-character limit, and sent with protect_content
  * so a message about someone's case cannot be forwarded or saved from the chat.
  */
+import { GrammyError } from "grammy";
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { TFunction } from "i18next";
 import { encodeButton } from "../flow/codec.js";
@@ -64,21 +65,52 @@ export function questionHtml(ctx: QadamContext, v: QuestionView): string {
   return parts.join("\n\n");
 }
 
-/** Splits HTML at line breaks so each piece fits Telegram's limit (our tags never span lines). */
+/**
+ * Splits HTML so the visible text of each piece fits Telegram's limit (counted after entities are
+ * parsed, in UTF-16 units, as Telegram counts). It cuts at a line break where it can, otherwise
+ * between characters, never inside a tag or an entity; tags open at a cut are closed there and
+ * opened again in the next piece. So every piece is valid on its own, and nothing is dropped: a
+ * person's long answer full of quotes (each `"` is six characters escaped) still arrives whole.
+ */
 export function splitHtml(html: string, limit: number = LIMITS.text): string[] {
-  const pieces: string[] = [];
-  let current = "";
-  for (const line of html.split("\n")) {
-    const candidate = current ? `${current}\n${line}` : line;
-    if (candidate.length <= limit) {
-      current = candidate;
-      continue;
-    }
-    if (current) pieces.push(current);
-    current = line.length <= limit ? line : line.slice(0, limit - 1) + "…";
+  const tokens = html.match(/<[^>]*>|&#?\w+;|[\s\S]/gu) ?? [];
+  const width = (t: string) => (t.startsWith("<") ? 0 : t.length > 1 && t.startsWith("&") ? decodedWidth(t) : t.length);
+  // The tags open before each token, as written (so `<a href="…">` reopens with its link).
+  const openBefore: string[][] = [];
+  let open: string[] = [];
+  for (const t of tokens) {
+    openBefore.push(open);
+    if (t.startsWith("</")) open = open.slice(0, -1);
+    else if (t.startsWith("<")) open = [...open, t];
   }
-  if (current.trim()) pieces.push(current);
+  openBefore.push(open);
+  const closing = (tags: string[]) => tags.map((t) => `</${/^<([a-z-]+)/.exec(t)![1]}>`).reverse().join("");
+
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < tokens.length) {
+    let end = start;
+    let visible = 0;
+    let lastBreak = -1;
+    while (end < tokens.length && visible + width(tokens[end]!) <= limit) {
+      if (tokens[end] === "\n") lastBreak = end;
+      visible += width(tokens[end]!);
+      end++;
+    }
+    // Everything left fits; or cut at the last line break; or, in one over-long line, right here.
+    const cut = end === tokens.length ? end : lastBreak > start ? lastBreak : Math.max(end, start + 1);
+    const body = tokens.slice(start, cut).join("");
+    const piece = openBefore[start]!.join("") + body + closing(openBefore[cut]!);
+    if (body.replace(/<[^>]*>/g, "").trim()) pieces.push(piece);
+    start = cut < tokens.length && tokens[cut] === "\n" ? cut + 1 : cut;
+  }
   return pieces;
+}
+
+/** How many UTF-16 units an entity shows as (`&#128512;` is two). */
+function decodedWidth(entity: string): number {
+  const m = /^&#(x?)([0-9a-f]+);$/i.exec(entity);
+  return m ? String.fromCodePoint(parseInt(m[2]!, m[1] ? 16 : 10)).length : 1;
 }
 
 /** Sends HTML, split if needed; the keyboard goes on the last piece. Returns the last message id. */
@@ -123,7 +155,9 @@ export async function show(ctx: QadamContext, says: Say[], pressed?: number): Pr
     } else if (say.kind === "answered") {
       const target = pressed ?? ctx.session.lastQuestion;
       if (target) {
-        const html = `${tr(ctx, say.question)}\n\n<b>${tr(ctx, "common:answer.yours", { answer: say.answer })}</b>`;
+        // The result's last message holds the urgent-help line: answering its question keeps it.
+        const asked = ctx.deps.flows.nodes.get(say.ref)?.result ? resultClosing(ctx, true) : tr(ctx, say.question);
+        const html = `${asked}\n\n<b>${tr(ctx, "common:answer.yours", { answer: say.answer })}</b>`;
         await tryEdit(ctx, target, splitHtml(html)[0]!);
       }
       delete ctx.session.lastQuestion;
@@ -182,10 +216,32 @@ async function showResult(ctx: QadamContext, view: QuestionView, result: ResultV
   await send(ctx, `${tr(ctx, "rights:summary_title")}\n${summary}`);
   if (result.cards.length === 0) await send(ctx, tr(ctx, "rights:no_cards"));
   for (const card of result.cards) await send(ctx, cardHtml(ctx, card, result.checked));
+  return send(ctx, resultClosing(ctx, view.type === "choice"), keyboard(ctx, view.buttons));
+}
+
+/** The result's last message: urgent help, the disclaimer, what next, and the offer if it asks. */
+function resultClosing(ctx: QadamContext, asks: boolean): string {
   const closing = [tr(ctx, "rights:urgent"), tr(ctx, "rights:disclaimer"), tr(ctx, "rights:after")];
-  // A result that asks something (the offer of a lawyer) says so above its buttons.
-  if (view.type === "choice") closing.push(`<b>${tr(ctx, "rights:offer")}</b>`);
-  return send(ctx, closing.join("\n\n"), keyboard(ctx, view.buttons));
+  if (asks) closing.push(`<b>${tr(ctx, "rights:offer")}</b>`);
+  return closing.join("\n\n");
+}
+
+/** Telegram refuses an edit that changes nothing: what a second tap on the same button causes. */
+export const isNotModified = (e: unknown): boolean => e instanceof GrammyError && e.description.includes("message is not modified");
+
+/**
+ * Closes the message whose one-time button was pressed: replaces its text with `html`, or only
+ * removes its keyboard. Returns false if it was closed already, so a double tap acts once.
+ */
+export async function closePressed(ctx: QadamContext, html?: string): Promise<boolean> {
+  try {
+    if (html === undefined) await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } });
+    else await ctx.editMessageText(html, { parse_mode: "HTML", link_preview_options: { is_disabled: true } });
+    return true;
+  } catch (e) {
+    if (isNotModified(e)) return false;
+    throw e;
+  }
 }
 
 /**

@@ -77,10 +77,16 @@ export function refusal(method: string, payload: Record<string, unknown>, previo
   }
   if ((method === "editMessageText" || method === "editMessageReplyMarkup") && previous) {
     const text = method === "editMessageText" ? String(payload["text"]) : previous.text;
-    const markup = JSON.stringify(payload["reply_markup"] ?? null);
-    if (text === previous.text && markup === previous.markup) {
+    // An empty inline keyboard is no keyboard: removing one that is already gone changes nothing.
+    const markup = normalMarkup(JSON.stringify(payload["reply_markup"] ?? null));
+    if (text === previous.text && markup === normalMarkup(previous.markup)) {
       return "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
     }
   }
   return undefined;
 }
+
+const normalMarkup = (json: string): string => {
+  const m = JSON.parse(json) as Keyboard | null;
+  return m?.inline_keyboard && m.inline_keyboard.every((row) => row.length === 0) ? "null" : json;
+};

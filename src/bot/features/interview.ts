@@ -7,7 +7,7 @@ import { decodeButton } from "../../flow/codec.js";
 import { type Input, startState, step } from "../../flow/engine.js";
 import { comparable } from "../../i18n/translit.js";
 import type { QadamContext } from "../context.js";
-import { choices, send, show, tr } from "../render.js";
+import { choices, closePressed, send, show, tr } from "../render.js";
 import { askLanguage } from "./language.js";
 import { referralParams, sendIfArrived } from "./referral.js";
 
@@ -47,7 +47,7 @@ pm.command("back", (ctx) => (ctx.session.lang ? runInterview(ctx, { type: "back_
 pm.command("pause", (ctx) => send(ctx, tr(ctx, "common:pause")));
 
 pm.callbackQuery("r|c", async (ctx) => {
-  await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } });
+  if (!(await closePressed(ctx))) return;
   await runInterview(ctx, { type: "current" });
 });
 

@@ -5,7 +5,7 @@
 import { Composer } from "grammy";
 import { hintLanguage, isLang } from "../../i18n/index.js";
 import type { QadamContext } from "../context.js";
-import { languageMenu, send, tr } from "../render.js";
+import { closePressed, languageMenu, send, tr } from "../render.js";
 import { runInterview } from "./interview.js";
 
 export const language = new Composer<QadamContext>();
@@ -25,7 +25,7 @@ pm.callbackQuery(/^l\|/, async (ctx) => {
   ctx.session.lang = lang;
   ctx.lang = lang;
   ctx.t = ctx.deps.i18n.getFixedT(lang);
-  await ctx.editMessageText(`✓ ${tr(ctx, `common:language.names.${lang}`)}`, { parse_mode: "HTML" });
+  if (!(await closePressed(ctx, `✓ ${tr(ctx, `common:language.names.${lang}`)}`))) return;
   if (had && ctx.session.interview) await send(ctx, tr(ctx, "common:language.changed"));
   await runInterview(ctx, { type: "current" });
 });

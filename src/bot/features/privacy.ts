@@ -5,7 +5,7 @@
 import { Composer } from "grammy";
 import { startState } from "../../flow/engine.js";
 import type { QadamContext } from "../context.js";
-import { answerList, choices, send, tr } from "../render.js";
+import { answerList, choices, closePressed, send, tr } from "../render.js";
 import { runInterview } from "./interview.js";
 
 export const privacy = new Composer<QadamContext>();
@@ -28,17 +28,18 @@ pm.callbackQuery("x|yes", async (ctx) => {
   // Assigning null makes grammY delete the stored value (the setter accepts null; the
   // intersection type of our context loses that detail).
   (ctx as { session: unknown }).session = null;
-  await ctx.editMessageText(done, { parse_mode: "HTML" });
+  // Deleting twice is harmless, so a double tap deletes, then finds the message already closed.
+  await closePressed(ctx, done);
 });
-pm.callbackQuery("x|no", (ctx) => ctx.editMessageText(tr(ctx, "common:delete.kept"), { parse_mode: "HTML" }));
+pm.callbackQuery("x|no", (ctx) => closePressed(ctx, tr(ctx, "common:delete.kept")));
 
 pm.callbackQuery("z|yes", async (ctx) => {
+  if (!(await closePressed(ctx))) return;
   ctx.session.interview = startState(ctx.deps.flows);
   delete ctx.session.lastQuestion;
-  await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } });
   await runInterview(ctx, { type: "current" });
 });
-pm.callbackQuery("z|no", (ctx) => ctx.editMessageText(tr(ctx, "common:restart.kept"), { parse_mode: "HTML" }));
+pm.callbackQuery("z|no", (ctx) => closePressed(ctx, tr(ctx, "common:restart.kept")));
 
 /** /mydata: every stored answer, numbered, with a button to change each one. */
 pm.command("mydata", async (ctx) => {
