@@ -179,6 +179,10 @@ describe("personas", () => {
     expect(cat).toContain(plain(p.t("rights:cat_redress.kz")));
     expect(cat).not.toContain(plain(p.t("rights:cat_redress.documentation"))); // it was documented
     expect(p.messages().some((m) => m.text.includes("103"))).toBe(true); // urgent help is named
+    // Answering the offer of a lawyer closes that message, and the urgent-help line stays in it.
+    await p.choose("needs", "result", "not_now");
+    const closed = p.messages().find((m) => m.text.includes(p.t("common:answer.yours", { answer: p.t("needs:result.options.not_now") })))!;
+    expect(closed.text).toContain(plain(p.t("rights:urgent")));
   });
 
   it("someone from neither country gets only the general frame, no national law", async () => {

@@ -20,6 +20,27 @@ describe("messages Telegram accepts", () => {
     expect(pieces.join("\n")).toBe(html);
   });
 
+  it("counts what the person sees, and never cuts inside a tag or an entity", () => {
+    // A person's answer of 1000 quotation marks is 6000 characters of HTML but 1000 visible ones.
+    const answer = '"'.repeat(1000).replace(/"/g, "&quot;");
+    expect(splitHtml(`Question\n\n<b>Your answer: ${answer}</b>`)).toHaveLength(1);
+    // A long answer with line breaks inside <b>, past the limit: closed and reopened at the cut.
+    const long = Array.from({ length: 5 }, (_, i) => `${i} ${"&quot;ж&amp;".repeat(300)}`).join("\n");
+    const html = `<i>Question</i>\n\n<b>${long}</b>\n<a href="https://example.org/?a=1&amp;b=2">${"я".repeat(5000)}</a>`;
+    const pieces = splitHtml(html);
+    expect(pieces.length).toBeGreaterThan(2);
+    let seen = "";
+    for (const p of pieces) {
+      const parsed = parseTelegramHtml(p);
+      if ("error" in parsed) throw new Error(`${parsed.error} in a piece: ${p.slice(0, 80)}`);
+      expect(parsed.text.length).toBeLessThanOrEqual(4096);
+      seen += parsed.text;
+    }
+    const whole = parseTelegramHtml(html);
+    expect("text" in whole && seen.replace(/\n/g, "")).toBe("text" in whole && whole.text.replace(/\n/g, "")); // nothing lost
+    expect(pieces.at(-1)).toMatch(/^<a href="https:\/\/example.org\/\?a=1&amp;b=2">я+<\/a>$/);
+  });
+
   it("refuses what Telegram refuses", () => {
     expect(refusal("sendMessage", { text: "a & b", parse_mode: "HTML" })).toMatch(/bare "&"/);
     expect(refusal("sendMessage", { text: "1 < 2", parse_mode: "HTML" })).toMatch(/unexpected "<"/);

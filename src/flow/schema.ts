@@ -8,6 +8,9 @@
  */
 import { z } from "zod";
 
+/** The longest free-text answer a flow may allow. */
+export const TEXT_MAX = 1000;
+
 /** Node, option and flow ids: short, ASCII, language-neutral; they end up in callback data. */
 export const slug = z
   .string()
@@ -116,7 +119,9 @@ export const node = z.discriminatedUnion("type", [
     summary: z.boolean().optional(),
     next,
   }),
-  z.strictObject({ type: z.literal("text"), ...common, max_length: z.number().int().min(1).max(3000).default(1000), next }),
+  // A free-text answer is at most TEXT_MAX characters: it must fit, shown back with its question,
+  // in one Telegram message, and in a referral (the dossier allows the same length).
+  z.strictObject({ type: z.literal("text"), ...common, max_length: z.number().int().min(1).max(TEXT_MAX).default(500), next }),
   z.strictObject({
     type: z.literal("number"),
     ...common,

@@ -6,6 +6,7 @@
  * command-line tool and the offline page.
  */
 import { z } from "zod";
+import { TEXT_MAX } from "../flow/schema.js";
 import { OpenError, parseJson } from "./errors.js";
 
 const value = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);
@@ -34,8 +35,8 @@ export const dossierSchema = z.strictObject({
   answers: z.array(z.strictObject({ ref: z.string(), value })),
   /** The ids of the rights cards the person was shown. */
   cards: z.array(z.string()),
-  contact: z.strictObject({ how: z.enum(["qadam", "phone", "other", "none"]), detail: z.string().max(300).optional() }),
-  note: z.string().max(1000).optional(),
+  contact: z.strictObject({ how: z.enum(["qadam", "phone", "other", "none"]), detail: z.string().max(TEXT_MAX).optional() }),
+  note: z.string().max(TEXT_MAX).optional(),
   /** Everything readable, by language code. */
   texts: z.record(z.string(), texts),
 });
