@@ -41,6 +41,7 @@ const schema = z
     if (!c.SESSION_SECRET) ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: `is required when ${why}: it hides chat ids in storage key names` });
     if (c.BOT_TOKEN && !c.SIGNING_KEY) ctx.addIssue({ code: "custom", path: ["SIGNING_KEY"], message: "is required when BOT_TOKEN is set: lawyers check referrals against its verify key (npm run keys:signing)" });
     if (c.BOT_TOKEN && c.PARTNERS_FILE === EXAMPLE_PARTNERS) ctx.addIssue({ code: "custom", path: ["PARTNERS_FILE"], message: "is the example file, whose secret keys are public: set it to your own partners file" });
+    if (c.BOT_TOKEN && !c.REDIS_URL) ctx.addIssue({ code: "custom", path: ["REDIS_URL"], message: "is required when BOT_TOKEN is set: without Redis every answer, and every referral's status, is lost at the next restart" });
     if (c.BOT_TOKEN && !c.TRIAGE_PUBLIC_KEY) ctx.addIssue({ code: "custom", path: ["TRIAGE_PUBLIC_KEY"], message: "is required when BOT_TOKEN is set: every referral is sealed to the triage desk" });
   });
 

@@ -37,6 +37,7 @@ describe("the local chat (npm start without a token)", () => {
     expect(stderr).toMatch(/SESSION_KEYS: is required when BOT_TOKEN is set/);
     expect(stderr).toMatch(/SESSION_SECRET: is required when BOT_TOKEN is set/);
     expect(stderr).toMatch(/SIGNING_KEY: is required when BOT_TOKEN is set/);
+    expect(stderr).toMatch(/REDIS_URL: is required when BOT_TOKEN is set/);
     expect(stderr).toMatch(/PARTNERS_FILE: is the example file/);
   });
 });
