@@ -86,13 +86,23 @@ describe("the referral envelope", () => {
   it("lets triage grant access to a new lawyer offline, without the bot reading anything", () => {
     const { triage, stranger, signer, text } = sealed();
     const env = parseEnvelope(text);
-    const g = grant(env, triage.key, { name: "lawyer-uz-2", publicKey: stranger.publicKey }, "2026-11-28T09:00:00Z");
+    const g = grant(env, triage.key, { name: "lawyer-uz-2", publicKey: stranger.publicKey }, "2026-11-28T09:00:00Z", signer.publicKey);
     const r = open(withGrant(env, g), stranger.key, signer.publicKey);
     expect(r.via).toBe("grant");
     expect(JSON.parse(r.plaintext).hello).toBe("answers in here");
     // A grant made by someone without the triage key opens nothing.
     const forged = { ...g, sealed: g.sealed.slice(0, -4) + "AAAA" };
     fails(() => open(withGrant(env, forged), stranger.key), "cannot_unseal");
+  });
+
+  it("grants nothing for a file pieced together from two referrals, or signed by another Qadam", () => {
+    const { triage, lawyer, stranger, signer, env } = sealed();
+    const other = seal({ hello: "another person's case" }, { code: "QDM-AAAA-BBBB", created: "2026-11-27T11:00:00Z", country: "uz" }, [triage, lawyer], signer);
+    const to = { name: "lawyer-uz-2", publicKey: stranger.publicKey };
+    // This referral's header and signature, with the other referral's sealed key for triage.
+    const pieced: Envelope = { ...env, keys: env.keys.map((k) => (k.keyId === keyId(triage.publicKey) ? other.keys.find((o) => o.keyId === k.keyId)! : k)) };
+    fails(() => grant(pieced, triage.key, to, "2026-11-28T09:00:00Z", signer.publicKey), "bad_signature");
+    fails(() => grant(env, triage.key, to, "2026-11-28T09:00:00Z", signingKeyFromSeed(newSigningSeed()).publicKey), "other_signer");
   });
 
   it("reads keys and codes the way people handle them", () => {

@@ -5,10 +5,19 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import sodium from "libsodium-wrappers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signingKeyFromSeed, toB64 } from "../src/referrals/keys.js";
 import { runWithInput, tool } from "./helpers/spawn.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qadam-cli-"));
+/** The bot's signing seed in these stories, and the verify key the NGO would publish for it. */
+const SIGNING_KEY = "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o";
+let VERIFY_KEY = "";
+beforeAll(async () => {
+  await sodium.ready;
+  VERIFY_KEY = toB64(signingKeyFromSeed(SIGNING_KEY).publicKey);
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 
@@ -28,7 +37,7 @@ describe("tools for lawyers and staff", () => {
     // English; me; Kazakhstan; acquitted; no notice; May 2025; "words"; nothing pending; no needs;
     // a note; send to a lawyer; agree; by phone; the number; send; delete my answers.
     const input = ["/start", "1", "1", "1", "1", "1", "1", "1", "2", "05.2025", "1", "6", "2", "1", "9", "10", "Need a lawyer soon", "1", "1", "2", "+7 701 555 12 34", "1", "2"].join("\n") + "\n";
-    const chat = await runWithInput(input, { REFERRALS_DIR: out });
+    const chat = await runWithInput(input, { REFERRALS_DIR: out, SIGNING_KEY });
     expect(chat.code).toBe(0);
     const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.stdout)![0];
     expect(readdirSync(out).sort()).toEqual(["kz_compensation", "kz_review", "triage"]);
@@ -49,13 +58,18 @@ describe("tools for lawyers and staff", () => {
 
     const uzKey = JSON.parse(readFileSync("examples/keys/uz-defence.secret.json", "utf8")).publicKey;
     const granted = join(dir, "granted.qadam");
-    const g = await tool("src/cli/referral-grant.ts", [join(out, "triage", `referral-${code}.qadam`), "--key", "examples/keys/triage.secret.json", "--to", uzKey, "--name", "uz_defence", "--out", granted]);
+    const g = await tool("src/cli/referral-grant.ts", [join(out, "triage", `referral-${code}.qadam`), "--key", "examples/keys/triage.secret.json", "--verify", VERIFY_KEY, "--to", uzKey, "--name", "uz_defence", "--out", granted]);
     expect(g.code).toBe(0);
+    expect(g.out).toContain(`Referral ${code} (kz, `); // staff see which case they are sharing
     const viaGrant = await tool("src/cli/referral-open.ts", [granted, "--key", "examples/keys/uz-defence.secret.json", "--lang", "en"]);
     expect(viaGrant.code).toBe(0);
     expect(viaGrant.out).toContain(JSON.parse(readFileSync("locales/en/lawyer.json", "utf8")).page.granted);
     // Only the triage key can grant.
-    const notTriage = await tool("src/cli/referral-grant.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--to", uzKey, "--name", "uz_defence", "--out", join(dir, "x.qadam")]);
+    const notTriage = await tool("src/cli/referral-grant.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--verify", VERIFY_KEY, "--to", uzKey, "--name", "uz_defence", "--out", join(dir, "x.qadam")]);
     expect(notTriage.code).toBe(1);
+    // Without Qadam's verify key, no grant: staff must know the file came from their Qadam.
+    const unverified = await tool("src/cli/referral-grant.ts", [join(out, "triage", `referral-${code}.qadam`), "--key", "examples/keys/triage.secret.json", "--to", uzKey, "--name", "uz_defence", "--out", join(dir, "y.qadam")]);
+    expect(unverified.code).toBe(2);
+    expect(unverified.err).toContain("--verify <Qadam verify key>");
   });
 });

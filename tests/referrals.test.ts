@@ -11,7 +11,7 @@ import sodium from "libsodium-wrappers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseDossier, renderDossierText } from "../src/referrals/dossier.js";
 import { open, parseEnvelope } from "../src/referrals/envelope.js";
-import { parseKeyFile } from "../src/referrals/keys.js";
+import { parseKeyFile, toB64 } from "../src/referrals/keys.js";
 import { Chat, testBot, type TestBot } from "./helpers/chat.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
 import { tool } from "./helpers/spawn.js";
@@ -240,7 +240,8 @@ describe("referrals on Redis and Telegram", () => {
     const envelope = (await b.app.deps.referrals!.store.envelope(code))!;
     writeFileSync(join(folder, "r.qadam"), envelope);
     const uz = JSON.parse(readFileSync("examples/keys/uz-defence.secret.json", "utf8")).publicKey;
-    expect((await tool("src/cli/referral-grant.ts", [join(folder, "r.qadam"), "--key", "examples/keys/triage.secret.json", "--to", uz, "--name", "uz_defence", "--out", join(folder, "g.qadam")], {})).code).toBe(0);
+    const verifyKey = toB64(b.app.deps.referrals!.signer.publicKey);
+    expect((await tool("src/cli/referral-grant.ts", [join(folder, "r.qadam"), "--key", "examples/keys/triage.secret.json", "--verify", verifyKey, "--to", uz, "--name", "uz_defence", "--out", join(folder, "g.qadam")], {})).code).toBe(0);
     const attached = await tool("src/cli/referral-attach.ts", [join(folder, "g.qadam"), "--to", "uz_defence"], env);
     expect(attached.err).toBe("");
     await waitFor(() => b.api.documents.some((d) => d.chatId === -1000004 && d.caption.includes(code)), 15_000);

@@ -153,18 +153,24 @@ export function open(
 /**
  * A grant for a lawyer who was not an original recipient, made offline by triage staff with
  * their secret key: the data key, opened with the triage key and sealed to the new lawyer.
+ *
+ * The whole envelope is opened first, against the instance's verify key: otherwise a file built
+ * from one referral's header and another's sealed key (both only ciphertext, so both may leak)
+ * would have staff hand out the key of a referral they never meant to share.
  */
 export function grant(
   envelope: Envelope,
   triage: { publicKey: Uint8Array; secretKey: Uint8Array },
   to: Recipient,
   created: string,
+  verifyKey: Uint8Array,
 ): Grant {
   const mine = keyId(triage.publicKey);
   // Grants are the triage desk's decision: another recipient's key is refused, even though it could open the file.
   const isTriage = envelope.header.recipients.some((r) => r.keyId === mine && r.name === "triage");
   const sealed = envelope.keys.find((k) => k.keyId === mine)?.sealed;
   if (!sealed || !isTriage) throw new OpenError("not_triage");
+  open(envelope, triage, verifyKey);
   let dataKey: Uint8Array;
   try {
     dataKey = sodium.crypto_box_seal_open(fromB64(sealed), triage.publicKey, triage.secretKey);
