@@ -2,7 +2,7 @@
  * The tools lawyers and staff run: a key pair for a new lawyer, a referral made in the local chat
  * opened with the command line, a grant for a lawyer who was not a recipient.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sodium from "libsodium-wrappers";
@@ -30,6 +30,15 @@ describe("tools for lawyers and staff", () => {
     expect(r.out).toMatch(/fingerprint: ([0-9A-Z]{4} ){7}[0-9A-Z]{4}/);
     expect(statSync(key).mode & 0o777).toBe(0o600);
     expect((await tool("src/cli/keys-new.ts", ["--out", key])).code).toBe(2); // never overwrites a key
+    // Replacing a key on purpose still leaves only the owner able to read it, whatever the old mode.
+    chmodSync(key, 0o644);
+    expect((await tool("src/cli/keys-new.ts", ["--out", key, "--force"])).code).toBe(0);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    // A link planted where the key goes is not followed.
+    const planted = join(dir, "planted.key");
+    symlinkSync(join(dir, "somewhere-else"), planted);
+    expect((await tool("src/cli/keys-new.ts", ["--out", planted])).code).toBe(2);
+    expect(existsSync(join(dir, "somewhere-else"))).toBe(false);
   });
 
   it("a referral made in the local chat opens with the partner's key, and with a grant for another lawyer", async () => {
