@@ -45,7 +45,7 @@ describe("tools for lawyers and staff", () => {
     const out = join(dir, "referrals");
     // English; me; Kazakhstan; acquitted; no notice; May 2025; "words"; nothing pending; no needs;
     // a note; send to a lawyer; agree; by phone; the number; send; delete my answers.
-    const input = ["/start", "1", "1", "1", "1", "1", "1", "1", "2", "05.2025", "1", "6", "2", "1", "9", "10", "Need a lawyer soon", "1", "1", "2", "+7 701 555 12 34", "1", "2"].join("\n") + "\n";
+    const input = ["/start", "1", "1", "1", "1", "1", "1", "1", "2", "05.2025", "1", "6", "2", "1", "9", "10", "Need a lawyer soon \u001b[2J\u202e", "1", "1", "2", "+7 701 555 12 34", "1", "2"].join("\n") + "\n";
     const chat = await runWithInput(input, { REFERRALS_DIR: out, SIGNING_KEY });
     expect(chat.code).toBe(0);
     const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.stdout)![0];
@@ -58,6 +58,14 @@ describe("tools for lawyers and staff", () => {
     expect(opened.out).toContain(code);
     expect(opened.out).toContain("+7 701 555 12 34");
     expect(opened.out).toContain("Need a lawyer soon");
+    // The person's text cannot drive the lawyer's terminal, nor come before the signature check.
+    expect(opened.out).toContain("Need a lawyer soon \\u001b[2J\\u202e");
+    expect(opened.out).not.toMatch(/[\u001b\u202e]/);
+    const kk = JSON.parse(readFileSync("locales/kk/lawyer.json", "utf8")).page;
+    expect(opened.out.indexOf(kk.signed.split("{{")[0])).toBe(0);
+    const badVerify = await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--verify", "not-a-key", "--lang", "en"]);
+    expect(badVerify.code).toBe(1);
+    expect(badVerify.err).toContain(JSON.parse(readFileSync("locales/en/lawyer.json", "utf8")).errors.bad_verify_key);
     const json = JSON.parse((await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--json"])).out);
     expect(json.contact).toEqual({ how: "phone", detail: "+7 701 555 12 34" });
 

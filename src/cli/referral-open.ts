@@ -9,7 +9,7 @@ import sodium from "libsodium-wrappers";
 import { explain } from "../lawyer/explain.js";
 import { parseDossier, renderDossierText } from "../referrals/dossier.js";
 import { open, parseEnvelope } from "../referrals/envelope.js";
-import { fingerprint, fromB64, parseKeyFile } from "../referrals/keys.js";
+import { fingerprint, parseKeyFile, pastedKey } from "../referrals/keys.js";
 import { lawyerT } from "./lawyer-i18n.js";
 
 const { values, positionals } = parseArgs({
@@ -26,15 +26,24 @@ const { t, lang } = lawyerT(values.lang);
 try {
   const key = parseKeyFile(readFileSync(values.key, "utf8"));
   const envelope = parseEnvelope(readFileSync(file, "utf8"));
-  const opened = open(envelope, key, values.verify ? fromB64(values.verify) : undefined);
+  const opened = open(envelope, key, values.verify ? pastedKey(values.verify) : undefined);
   const dossier = parseDossier(opened.plaintext);
-  if (values.json) console.log(JSON.stringify(dossier, null, 2));
+  if (values.json) console.log(terminalSafe(JSON.stringify(dossier, null, 2)));
   else {
-    console.log(renderDossierText(dossier, lang));
-    console.log(`\n${t("lawyer:page.signed", { fingerprint: fingerprint(opened.signer) })} ${t(values.verify ? "lawyer:page.matches" : "lawyer:page.compare")}`);
+    // The signature check comes first, so no text inside the dossier can pass for it.
+    console.log(`${t("lawyer:page.signed", { fingerprint: fingerprint(opened.signer) })} ${t(values.verify ? "lawyer:page.matches" : "lawyer:page.compare")}`);
     if (opened.via === "grant") console.log(t("lawyer:page.granted"));
+    console.log(`\n${terminalSafe(renderDossierText(dossier, lang))}`);
   }
 } catch (e) {
   console.error(explain(e, t));
   process.exit(1);
+}
+
+/**
+ * The answers are the person's own text: a terminal must show them, not obey them. Control
+ * characters (escape sequences) and bidirectional overrides are shown as \uXXXX instead.
+ */
+function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -8,7 +8,7 @@ import sodium from "libsodium-wrappers";
 import { explain } from "./explain.js";
 import { parseDossier, renderDossier } from "../referrals/dossier.js";
 import { open, parseEnvelope } from "../referrals/envelope.js";
-import { fingerprint, fromB64, parseKeyFile } from "../referrals/keys.js";
+import { fingerprint, parseKeyFile, pastedKey } from "../referrals/keys.js";
 
 declare const QADAM_LOCALES: Record<string, { lawyer: Record<string, unknown> }>;
 
@@ -42,7 +42,7 @@ async function openReferral(t: ReturnType<typeof i18next.getFixedT>, lang: strin
     const key = parseKeyFile(await readText($<HTMLInputElement>("keyfile")));
     const envelope = parseEnvelope(await readText($<HTMLInputElement>("referral")));
     const verify = $<HTMLInputElement>("verify").value.trim();
-    const opened = open(envelope, key, verify ? fromB64(verify) : undefined);
+    const opened = open(envelope, key, verify ? pastedKey(verify) : undefined);
     const doc = renderDossier(parseDossier(opened.plaintext), lang);
     const h = document.createElement("h2");
     h.textContent = doc.title;
@@ -62,7 +62,8 @@ async function openReferral(t: ReturnType<typeof i18next.getFixedT>, lang: strin
       verify ? t("lawyer:page.matches") : t("lawyer:page.compare"),
       opened.via === "grant" ? t("lawyer:page.granted") : "",
     ].join(" ");
-    out.append(sig);
+    // Above the dossier: text inside the dossier can never pass for the signature check.
+    out.prepend(sig);
   } catch (e) {
     error.textContent = explain(e, t);
   }

@@ -38,7 +38,7 @@ export const dossierSchema = z.strictObject({
   contact: z.strictObject({ how: z.enum(["qadam", "phone", "other", "none"]), detail: z.string().max(TEXT_MAX).optional() }),
   note: z.string().max(TEXT_MAX).optional(),
   /** Everything readable, by language code. */
-  texts: z.record(z.string(), texts),
+  texts: z.record(z.string(), texts).refine((t) => Object.keys(t).length > 0, "no language to read it in"),
 });
 export type Dossier = z.infer<typeof dossierSchema>;
 

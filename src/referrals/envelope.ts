@@ -111,7 +111,12 @@ export function open(
   key: { publicKey: Uint8Array; secretKey: Uint8Array },
   expectedSigner?: Uint8Array,
 ): { plaintext: string; signer: Uint8Array; via: "recipient" | "grant" } {
-  const signer = fromB64(envelope.header.signer.publicKey);
+  let signer: Uint8Array;
+  try {
+    signer = fromB64(envelope.header.signer.publicKey);
+  } catch {
+    throw new OpenError("signer_mismatch");
+  }
   if (expectedSigner && toB64(expectedSigner) !== envelope.header.signer.publicKey) {
     throw new OpenError("other_signer");
   }

@@ -9,6 +9,7 @@ export type OpenErrorCode =
   | "version"
   | "damaged"
   | "other_signer"
+  | "bad_verify_key"
   | "signer_mismatch"
   | "bad_signature"
   | "recipients_mismatch"

@@ -26,6 +26,12 @@ export const publicKey32 = z
     }
   }, "does not decode to 32 bytes");
 
+/** A key someone pasted (the published verify key): decoded, or an error that says what to do. */
+export function pastedKey(s: string): Uint8Array {
+  if (!publicKey32.safeParse(s.trim()).success) throw new OpenError("bad_verify_key");
+  return fromB64(s.trim());
+}
+
 /** The key id used inside envelopes: base64url of a 16-byte BLAKE2b hash of the public key. */
 export function keyId(publicKey: Uint8Array): string {
   return toB64(sodium.crypto_generichash(16, publicKey, null));
@@ -76,7 +82,12 @@ export function parseKeyFile(text: string): { publicKey: Uint8Array; secretKey: 
   const parsed = secretKeyFile.safeParse(json);
   if (!parsed.success) throw new OpenError("keyfile_not_qadam");
   const publicKey = fromB64(parsed.data.publicKey);
-  const secretKey = fromB64(parsed.data.secretKey);
+  let secretKey: Uint8Array;
+  try {
+    secretKey = fromB64(parsed.data.secretKey);
+  } catch {
+    throw new OpenError("keyfile_not_qadam"); // 43 characters, but not a canonical encoding
+  }
   if (toB64(sodium.crypto_scalarmult_base(secretKey)) !== parsed.data.publicKey) throw new OpenError("keyfile_mismatch");
   return { publicKey, secretKey };
 }
