@@ -247,6 +247,13 @@ describe("referrals on Redis and Telegram", () => {
     await waitFor(() => b.api.documents.some((d) => d.chatId === -1000004 && d.caption.includes(code)), 15_000);
     const delivered = (await b.app.deps.referrals!.store.envelope(code))!;
     expect(JSON.parse(open(parseEnvelope(delivered), key("uz-defence")).plaintext).code).toBe(code);
+    // A partner who had the first delivery (say, after losing the file) gets a granted copy too.
+    const kz = JSON.parse(readFileSync("examples/keys/kz-compensation.secret.json", "utf8")).publicKey;
+    const before = b.api.documents.filter((d) => d.chatId === -1000002).length;
+    writeFileSync(join(folder, "r2.qadam"), delivered);
+    expect((await tool("src/cli/referral-grant.ts", [join(folder, "r2.qadam"), "--key", "examples/keys/triage.secret.json", "--verify", verifyKey, "--to", kz, "--name", "kz_compensation", "--out", join(folder, "g2.qadam")], {})).code).toBe(0);
+    expect((await tool("src/cli/referral-attach.ts", [join(folder, "g2.qadam"), "--to", "kz_compensation"], env)).err).toBe("");
+    await waitFor(() => b.api.documents.filter((d) => d.chatId === -1000002).length === before + 1, 15_000);
   }, 60_000);
 
   it("a delivery Telegram refuses for good is reported to the triage desk", async () => {

@@ -29,8 +29,10 @@ try {
   const partner = dir.partners.find((p) => p.id === values.to);
   if (!partner) throw new Error(`No partner "${values.to}" in the partners file.`);
   const env = parseEnvelope(readFileSync(positionals[0], "utf8"));
-  if (!env.grants?.some((g) => g.keyId === keyId(fromB64(partner.public_key)))) throw new Error(`The file holds no grant for ${partner.id}'s key.`);
-  const store = new RedisReferralStore(redis, Number(process.env["REFERRAL_TTL_DAYS"] ?? 90) * 86_400);
+  const grantFor = keyId(fromB64(partner.public_key));
+  if (!env.grants?.some((g) => g.keyId === grantFor)) throw new Error(`The file holds no grant for ${partner.id}'s key.`);
+  const ttlSeconds = Number(process.env["REFERRAL_TTL_DAYS"] ?? 90) * 86_400;
+  const store = new RedisReferralStore(redis, ttlSeconds);
   const kept = await store.envelope(env.header.code);
   if (!kept) throw new Error(`Qadam no longer keeps ${env.header.code} (it expired, or it is not from this instance).`);
   const original = parseEnvelope(kept);
@@ -38,8 +40,15 @@ try {
   await store.putEnvelope(env.header.code, JSON.stringify(env));
   const connection = redis.duplicate({ maxRetriesPerRequest: null });
   const queue = new Queue(QUEUE, { connection });
-  // A new job id: the first delivery to this partner (if any) must not block this one.
-  await queue.add("deliver", { code: env.header.code, recipient: partner.id }, { jobId: `ref-${env.header.code}-${partner.id}-grant`, attempts: ATTEMPTS, backoff: { type: "qadam" } });
+  // Its own job id and "sent" marker: a first delivery to this partner (say, before a key was
+  // replaced) must not block this one. Like every delivery job, it is gone when the envelope is.
+  await queue.add("deliver", { code: env.header.code, recipient: partner.id, grant: grantFor }, {
+    jobId: `ref-${env.header.code}-${partner.id}-grant-${grantFor}`,
+    attempts: ATTEMPTS,
+    backoff: { type: "qadam" },
+    removeOnComplete: { age: ttlSeconds },
+    removeOnFail: { age: ttlSeconds },
+  });
   await queue.close();
   connection.disconnect();
   console.log(`${env.header.code}: delivery to ${partner.id} queued.`);

@@ -26,7 +26,12 @@ export interface DeliveryJob {
   code: string;
   /** A partner id, or "triage". */
   recipient: string;
+  /** For a grant attached later: the key id it was made for (a new delivery, even to a partner who had the first). */
+  grant?: string;
 }
+
+/** What the "sent" marker is kept under: a grant is its own delivery. */
+const sentKey = (job: DeliveryJob) => (job.grant ? `${job.recipient}+${job.grant}` : job.recipient);
 
 /** What delivery needs from the rest of Qadam. */
 export interface DeliveryDeps {
@@ -79,14 +84,14 @@ async function send(deps: DeliveryDeps, transport: Transport, code: string, enve
 
 /** Delivers one job; safe to run again after a crash or a retry (it never sends twice). */
 export async function deliver(deps: DeliveryDeps, job: DeliveryJob): Promise<"sent" | "already sent"> {
-  if (await deps.store.wasSent(job.code, job.recipient)) return "already sent";
+  if (await deps.store.wasSent(job.code, sentKey(job))) return "already sent";
   const recipient = recipientOf(deps.directory, job.recipient);
   if (!recipient) throw new UnrecoverableError(`no recipient "${job.recipient}" in the partners file`);
   const envelope = await deps.store.envelope(job.code);
   if (!envelope) throw new UnrecoverableError(`the envelope of ${job.code} has expired`);
   const rec = await deps.store.get(job.code);
   await send(deps, recipient.transport, job.code, envelope, deps.caption(recipient, job.code, rec?.country ?? "", rec?.created ?? ""));
-  await deps.store.markSent(job.code, job.recipient);
+  await deps.store.markSent(job.code, sentKey(job));
   return "sent";
 }
 

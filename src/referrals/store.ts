@@ -7,7 +7,8 @@
  * - `qadam:r:<code>`  hash {status, country, created, updated}
  * - `qadam:e:<code>`  the envelope (JSON, ciphertext)
  * - `qadam:o:<owner>` set of the codes an account made
- * - `qadam:sent:<code>:<recipient>` set once a delivery succeeded (so a retry never sends twice)
+ * - `qadam:sent:<code>:<recipient>` set once a delivery succeeded (so a retry never sends twice);
+ *   `<recipient>+<key id>` for a grant attached later
  */
 import type { Redis } from "ioredis";
 
