@@ -127,7 +127,8 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     await press("Send my case to a lawyer", "Do you agree to send your case?");
     await press("Yes, I agree", "How may the lawyer contact you?");
     await press("By phone", "Please write the phone number");
-    await say("+7 701 555 12 34", "Please check what will be sent");
+    await say("+7 701 555 12 34", "should Qadam keep your other answers here");
+    await press("Delete my answers after sending", "Please check what will be sent");
     await press("Send", "Your receipt code");
     const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec([...emu.messages.values()].find((m) => m.text.includes("Your receipt code"))!.text)![0];
     await emu.waitFor(() => emu.documents.filter((d) => d.caption.includes(code)).length === 3, "three sealed documents", 20_000);

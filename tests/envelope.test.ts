@@ -44,7 +44,7 @@ describe("the referral envelope", () => {
   it("opens for each recipient, with the bot's signature checked", () => {
     const { triage, lawyer, signer, text } = sealed();
     expect(text).not.toContain("answers in here");
-    expect(text).not.toContain("700");
+    expect(text).not.toContain("700 000"); // (a bare "700" may turn up in random base64)
     for (const who of [triage, lawyer]) {
       const r = open(parseEnvelope(text), who.key, signer.publicKey);
       expect(JSON.parse(r.plaintext)).toEqual({ hello: "answers in here", phone: "+7 700 000 00 00" });

@@ -20,6 +20,8 @@ import type { ReferralStore } from "./store.js";
 export const CONTACT_REF = "referral/contact";
 export const CONTACT_DETAIL_REF = "referral/contact_detail";
 export const NOTE_REF = "needs/note";
+/** Whether the person keeps their other answers on the server after sending. */
+export const KEEP_REF = "referral/keep";
 
 export interface Recipients {
   triage: Directory["triage"];
@@ -131,10 +133,13 @@ export async function sendReferral(
 }
 
 /**
- * What stays of the interview once a referral is sealed: no contact details, no note, nothing of
- * the referral screens; the person is back at their result (summary and cards).
+ * What stays of the interview once a referral is sealed. Nothing, unless the person chose to keep
+ * their answers (the `referral/keep` question, asked before sending; skipping it means delete).
+ * Even then: no contact details, no note, nothing of the referral screens; the person is back at
+ * their result (summary and cards).
  */
-export function afterSending(flows: FlowSet, state: InterviewState): InterviewState {
+export function afterSending(flows: FlowSet, state: InterviewState): InterviewState | undefined {
+  if (valueOf(state.answers[KEEP_REF]) !== "keep") return undefined;
   const answers: Record<string, Answer> = {};
   for (const [ref, a] of Object.entries(state.answers)) {
     if (ref === NOTE_REF || ref.startsWith("referral/") || flows.nodes.get(ref)?.result) continue;

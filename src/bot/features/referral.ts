@@ -1,6 +1,6 @@
 /**
  * Referrals, the person's side: the consent screen's list of who will read it, sending (sealing,
- * storing ciphertext, queueing delivery), the receipt, keeping or deleting the answers afterwards,
+ * storing ciphertext, queueing delivery), the receipt, keeping or deleting the answers as chosen,
  * and /status. The pure engine brings the person to the `send_referral` node; this composer does
  * what only the edge may do.
  */
@@ -9,7 +9,7 @@ import type { InterviewState, StepResult } from "../../flow/engine.js";
 import { normalizeReceiptCode, newReceiptCode } from "../../referrals/code.js";
 import { afterSending, recipientsFor, sendReferral } from "../../referrals/service.js";
 import type { QadamContext } from "../context.js";
-import { choices, closePressed, send, show, tr } from "../render.js";
+import { send, show, tr } from "../render.js";
 import { escapeHtml } from "../telegram-rules.js";
 
 export const referral = new Composer<QadamContext>();
@@ -54,25 +54,20 @@ export async function sendIfArrived(ctx: QadamContext, before: InterviewState | 
   // The case is sealed and on its way: the contact details and the note leave the server now,
   // before anything is shown, so a receipt that fails to arrive can neither keep them here nor
   // leave the person at "Send" to send the case twice.
-  ctx.session.interview = afterSending(ctx.deps.flows, result.state);
+  const kept = afterSending(ctx.deps.flows, result.state);
+  if (kept) ctx.session.interview = kept;
+  else delete ctx.session.interview;
   delete ctx.session.lastQuestion;
   ctx.params["code"] = code;
   try {
     await show(ctx, result.say, pressed);
-    await send(ctx, tr(ctx, "referral:keep.prompt"), choices(ctx, [["referral:keep.keep", "k|keep"], ["referral:keep.delete", "k|delete"]]));
+    await send(ctx, tr(ctx, kept ? "referral:keep.kept" : "referral:keep.deleted"));
   } catch (e) {
     ctx.deps.logger.warn({ update: ctx.update.update_id, err: (e as Error).message }, "receipt not shown");
     await send(ctx, tr(ctx, "referral:receipt_lost")).catch(() => {});
   }
   return true;
 }
-
-pm.callbackQuery("k|keep", (ctx) => closePressed(ctx, tr(ctx, "referral:keep.kept")));
-pm.callbackQuery("k|delete", async (ctx) => {
-  delete ctx.session.interview;
-  delete ctx.session.lastQuestion;
-  await closePressed(ctx, tr(ctx, "referral:keep.deleted"));
-});
 
 /** /status [code]: where a sent case stands. Without a code: every case from this account. */
 pm.command("status", async (ctx) => {
