@@ -88,6 +88,11 @@ describe("flows:check", () => {
     expect(p).toContain('flows/opening.yaml › nodes.country.next.0.if: "opening/country" has no option "fr"');
   });
 
+  it("reports a source cited on a condition over a question that does not exist", () => {
+    const problems = problemsWith({ files: { "flows/rights.yaml": readFileSync("flows/rights.yaml", "utf8").replace("{ source: uz_iccpr_op, if: { answer: opening/country", "{ source: uz_iccpr_op, if: { answer: opening/homeland") } });
+    expect(problems.some((p) => p.includes("flows/rights.yaml › cards.") && p.includes("(hrc).cite.1.if") && p.includes("opening/homeland"))).toBe(true);
+  });
+
   it("reports a question that can be skipped but has nowhere to go when skipped", () => {
     const p = problemsWith({ flow: (y) => y.replace("        next: person_knows\n    next: country\n", "        next: person_knows\n") });
     expect(p.join("\n")).toMatch(/nodes\.who\.next: options self have no next and the node has none either/);

@@ -11,6 +11,7 @@ const ALL_CARDS = [
   "reparation",
   "kz_compensation",
   "kz_law_changed",
+  "closure_check",
   "kz_no_compensation",
   "kz_review",
   "kz_financial_list",
@@ -197,6 +198,49 @@ describe("personas", () => {
     await p.choose("needs", "ill_treated", "no");
     await p.say("Мне нужна помощь с лечением");
     expect(p.cardsShown()).toEqual(["reparation"]);
+  });
+
+  it("pardoned in Kazakhstan, and a court later cancelled the conviction: the compensation card, with what a lawyer must check", async () => {
+    const p = await person("en", 108);
+    await p.choose("opening", "country", "kz");
+    await p.next();
+    await p.choose("legal", "outcome", "pardon");
+    await p.say("2024");
+    await p.tick("legal", "charge", "expression");
+    await p.choose("legal", "appealed", "yes");
+    await p.choose("legal", "overturned", "yes");
+    await p.choose("legal", "pending", "no");
+    await p.next();
+    await p.tick("needs", "areas", "none");
+    await p.skip(); // conditions after release (asked after a pardon)
+    await p.skip(); // the note
+    expect(p.cardsShown()).toEqual(["reparation", "kz_compensation", "kz_constitutional_court", "kz_1993_law", "wgad", "hrc", "iccpr_14_6"]);
+    expect(p.card("kz_compensation")).toContain(plain(p.t("rights:kz_compensation.overturned")));
+    expect(p.card("hrc")).toContain(p.t("rights:sources.kz_iccpr_op")); // Kazakhstan's own ratification
+    expect(p.card("hrc")).not.toContain(p.t("rights:sources.uz_iccpr_op"));
+  });
+
+  it("a case closed in Uzbekistan because the charge had been decided before: a lawyer should read the decision", async () => {
+    const p = await person("ru", 109, "relative");
+    await p.choose("opening", "person_knows", "agrees");
+    await p.choose("opening", "country", "uz");
+    await p.next();
+    await p.choose("legal", "outcome", "case_closed");
+    await p.choose("legal", "closed_ground", "already_decided");
+    await p.choose("legal", "notice", "dont_know");
+    await p.skip();
+    await p.tick("legal", "charge", "religion");
+    await p.choose("legal", "pending", "no");
+    await p.next();
+    await p.tick("needs", "areas", "supervision");
+    await p.tick("needs", "supervision", "police");
+    await p.skip();
+    expect(p.cardsShown()).toEqual(["reparation", "closure_check", "supervision_travel", "wgad", "hrc"]);
+    expect(p.card("closure_check")).toContain(plain(p.t("rights:closure_check.uz")));
+    expect(p.card("closure_check")).not.toContain(plain(p.t("rights:closure_check.kz")));
+    // Each card cites only what concerns the person's country.
+    expect(p.card("supervision_travel")).toContain(p.t("rights:sources.uz_reporting_2018"));
+    expect(p.card("supervision_travel")).not.toContain(p.t("rights:sources.kz_supervision_law"));
   });
 
   it("changing the outcome after the result drops the cards of the abandoned branch", async () => {

@@ -77,7 +77,7 @@ export interface CompiledCard {
   titleKey: string;
   when?: Condition;
   parts: { key: string; if?: Condition }[];
-  cite: { url: string; labelKey: string; at?: string }[];
+  cite: { url: string; labelKey: string; at?: string; if?: Condition }[];
 }
 
 /** One thing wrong with a flow, a locale or the partners file, named so an editor can find it. */

@@ -29,7 +29,7 @@ export function applicableCards(set: FlowSet, answers: Record<string, Answer>): 
       id: c.id,
       title: { key: c.titleKey },
       parts: c.parts.filter((p) => !p.if || holds(p.if, answers)).map((p) => ({ key: p.key })),
-      cite: c.cite.map((s) => ({ url: s.url, label: { key: s.labelKey }, ...(s.at ? { at: s.at } : {}) })),
+      cite: c.cite.filter((s) => !s.if || holds(s.if, answers)).map((s) => ({ url: s.url, label: { key: s.labelKey }, ...(s.at ? { at: s.at } : {}) })),
     }));
 }
 

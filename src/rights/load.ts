@@ -35,7 +35,8 @@ export function compileCards(set: FlowSet, file: string, data: CardsFile, proble
     const cite = card.cite.map((c, j) => {
       const source = data.sources[c.source];
       if (!source) problems.push({ file, where: `${at}.cite.${j}`, message: `the source "${c.source}" is not declared under sources` });
-      return { url: source?.url ?? "", labelKey: `rights:sources.${c.source}`, ...(c.at ? { at: c.at } : {}) };
+      check(`${at}.cite.${j}.if`, c.if);
+      return { url: source?.url ?? "", labelKey: `rights:sources.${c.source}`, ...(c.at ? { at: c.at } : {}), ...(c.if ? { if: c.if } : {}) };
     });
     return { id: card.id, file, ...(card.specialty ? { specialty: card.specialty } : {}), titleKey: `rights:${card.id}.title`, ...(card.when ? { when: card.when } : {}), parts, cite };
   });

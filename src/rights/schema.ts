@@ -21,7 +21,8 @@ export const cardsFile = z.strictObject({
         specialty: z.enum(SPECIALTIES).optional(),
         when: condition.optional(),
         parts: z.array(z.union([slug, z.strictObject({ text: slug, if: condition })])).min(1),
-        cite: z.array(z.strictObject({ source: slug, at: z.string().max(40).optional() })).min(1, "every card cites at least one source"),
+        /** Sources, each optionally only where its condition holds (a Kazakh law for Kazakh cases). */
+        cite: z.array(z.strictObject({ source: slug, at: z.string().max(40).optional(), if: condition.optional() })).min(1, "every card cites at least one source"),
       }),
     )
     .min(1),
