@@ -35,23 +35,30 @@ async function main(): Promise<number> {
 
   const logger = createLogger(config.LOG_LEVEL ?? "info");
   const app = await buildApp(config, logger, { sequential: true, startWorker: true });
-  app.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
+  // 429 and 5xx: a few quick retries. Network errors are rethrown, not retried for ever (the
+  // plugin's default): a handler then fails visibly, and the delivery queue, which shares this
+  // Api, keeps its own attempts, backoff and failure notice to the triage desk.
+  app.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, rethrowHttpErrors: true }));
   await app.bot.init();
   await registerCommands(app.bot, app.deps);
   const runner = run(app.bot);
   logger.info({ bot: app.bot.botInfo.username }, "Qadam is running on Telegram (long polling)");
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "stopping");
-    await runner.stop();
-    await app.close();
-    process.exit(0);
-  };
+  // A signal stops fetching, lets the updates in hand finish (Telegram will not send them again,
+  // so dropping them would lose a person's answer), then closes the delivery worker and Redis.
+  // main() waits for all of it: returning earlier would exit with work half done.
+  let stopping: Promise<void> | undefined;
+  const stop = (why: string) =>
+    (stopping ??= (async () => {
+      logger.info({ why }, "stopping");
+      await runner.stop();
+      const until = Date.now() + 10_000;
+      while (runner.size() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await app.close();
+    })());
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
   await runner.task();
+  await stop("the runner stopped");
   return 0;
 }
 
