@@ -135,7 +135,7 @@ export class QueueDispatcher implements Dispatcher {
     private readonly redis: Redis,
     private readonly opts: { baseDelayMs?: number; keepSeconds: number } = { keepSeconds: 30 * 86_400 },
   ) {
-    this.queue = new Queue<DeliveryJob>(QUEUE, { connection: quiet(redis.duplicate({ maxRetriesPerRequest: null }), deps.logger) });
+    this.queue = new Queue<DeliveryJob>(QUEUE, { connection: this.own(redis.duplicate({ maxRetriesPerRequest: null })) });
     this.queue.on("error", (e) => deps.logger.warn({ err: e.message }, "delivery queue"));
   }
 
@@ -159,7 +159,7 @@ export class QueueDispatcher implements Dispatcher {
   startWorker(): Worker<DeliveryJob> {
     const base = this.opts.baseDelayMs ?? 2000;
     this.worker = new Worker<DeliveryJob>(QUEUE, async (job: Job<DeliveryJob>) => deliver(this.deps, job.data), {
-      connection: quiet(this.redis.duplicate({ maxRetriesPerRequest: null }), this.deps.logger),
+      connection: this.own(this.redis.duplicate({ maxRetriesPerRequest: null })),
       concurrency: 2,
       settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => backoffMs(attemptsMade, err, base) },
     });
@@ -176,6 +176,15 @@ export class QueueDispatcher implements Dispatcher {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+    // BullMQ does not close connections it was given: ours would keep reconnecting.
+    for (const c of this.connections.splice(0)) c.disconnect();
+  }
+
+  private readonly connections: Redis[] = [];
+  /** A connection of this dispatcher's own, logged, and closed with it. */
+  private own(conn: Redis): Redis {
+    this.connections.push(quiet(conn, this.deps.logger));
+    return conn;
   }
 }
 

@@ -61,9 +61,15 @@ export class RedisReferralStore implements ReferralStore {
   }
 
   async setStatus(code: string, status: Status, at: string): Promise<boolean> {
-    if (!(await this.redis.exists(`qadam:r:${code}`))) return false;
-    await this.redis.hset(`qadam:r:${code}`, { status, updated: at });
-    return true;
+    // One step, so a record that expires in between is not brought back without an expiry.
+    const done = await this.redis.eval(
+      "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated', ARGV[2]) return 1 end return 0",
+      1,
+      `qadam:r:${code}`,
+      status,
+      at,
+    );
+    return done === 1;
   }
 
   async byOwner(owner: string): Promise<ReferralRecord[]> {
@@ -81,7 +87,8 @@ export class RedisReferralStore implements ReferralStore {
   }
 
   async putEnvelope(code: string, envelope: string): Promise<void> {
-    await this.redis.set(`qadam:e:${code}`, envelope, "KEEPTTL");
+    // Only over the envelope that is there (XX), keeping its expiry.
+    await this.redis.call("SET", `qadam:e:${code}`, envelope, "XX", "KEEPTTL");
   }
 
   async markSent(code: string, recipient: string): Promise<boolean> {
