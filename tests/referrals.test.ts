@@ -200,6 +200,38 @@ describe("referrals on Redis and Telegram", () => {
     // (A chat id as long as Telegram's: a short one, like "5003", turns up in random base64 by chance.)
   });
 
+  it("when the session cannot be saved after sending, pressing Send again does not make a second case", async () => {
+    const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" });
+    const chat = new Chat(b, 500_377_195, "ru");
+    await toResult(chat);
+    await chat.choose("needs", "result", "refer");
+    await chat.choose("referral", "consent", "agree");
+    await chat.choose("referral", "contact", "qadam");
+    await chat.choose("referral", "keep", "delete");
+    const review = chat.keyboard();
+    const sendButton = review.buttons.flat().find((x) => x.text === chat.t("referral:review.options.send"))!;
+    // The next session write fails (Redis hiccups after the case was sealed and queued).
+    const client = b.app.redis!;
+    const set = client.set.bind(client) as (...a: unknown[]) => Promise<unknown>;
+    let failed = false;
+    (client as unknown as { set: (...a: unknown[]) => Promise<unknown> }).set = (...a: unknown[]) => {
+      if (!failed && String(a[0]).startsWith("qadam:s:")) {
+        failed = true;
+        return Promise.reject(new Error("simulated write failure"));
+      }
+      return set(...a);
+    };
+    await chat.pressData(sendButton.data, review.id);
+    expect(failed).toBe(true);
+    // The person tries again; the review message already shows the answer, so closing it again changes nothing.
+    await chat.pressData(sendButton.data, review.id, /message is not modified/);
+    const cases = await b.app.deps.referrals!.store.byOwner(b.app.deps.referrals!.ownerId(500_377_195));
+    expect(cases).toHaveLength(1);
+    expect(chat.messages().filter((m) => m.text.includes(cases[0]!.code)).length).toBeGreaterThanOrEqual(1);
+    await chat.say("/mydata");
+    expect(chat.last()).toContain(chat.t("common:mydata.none"));
+  });
+
   it("delivers each recipient exactly once through 429, 500 and network errors", async () => {
     const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
     b.api.failures.set("sendDocument", [

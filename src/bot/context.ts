@@ -15,6 +15,12 @@ export interface SessionData {
   interview?: InterviewState;
   /** The message id of the last question shown, so it can be closed when answered. */
   lastQuestion?: number;
+  /**
+   * The receipt code the case will get, chosen when the review screen is shown: pressing "Send"
+   * again after a failure (say, the session could not be saved) finds the case already sent
+   * under this code instead of sending it twice.
+   */
+  pendingCode?: string;
 }
 
 /** What the bot is built from; tests and the local chat pass their own. */

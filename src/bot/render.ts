@@ -135,7 +135,7 @@ async function tryEdit(ctx: QadamContext, messageId: number, html: string): Prom
   try {
     await ctx.api.editMessageText(ctx.chat!.id, messageId, html, { parse_mode: "HTML", link_preview_options: { is_disabled: true } });
   } catch (e) {
-    ctx.deps.logger.warn({ update: ctx.update.update_id, err: (e as Error).message }, "could not close a question");
+    if (!isNotModified(e)) ctx.deps.logger.warn({ update: ctx.update.update_id, err: (e as Error).message }, "could not close a question");
   }
 }
 

@@ -10,7 +10,7 @@ import { type Answer, answerMsg, type InterviewState, questionMsg, walk } from "
 import { type FlowSet, isQuestion } from "../flow/model.js";
 import { applicableCards, neededSpecialties } from "../rights/evaluate.js";
 import { type Dossier, dossierSchema, HEADINGS } from "./dossier.js";
-import { type Envelope, seal } from "./envelope.js";
+import { type Envelope, parseEnvelope, seal } from "./envelope.js";
 import { fromB64 } from "./keys.js";
 import { type Directory, matchPartners, type Partner } from "./partners.js";
 import type { Dispatcher } from "./delivery.js";
@@ -106,12 +106,22 @@ export interface ReferralService {
   signer: { publicKey: Uint8Array; privateKey: Uint8Array };
 }
 
-/** Seals, stores (ciphertext only) and dispatches a referral; returns its envelope. */
+/**
+ * Seals, stores (ciphertext only) and dispatches a referral; returns its envelope. Sending a code
+ * that is already stored only dispatches it again (the delivery jobs are idempotent): a second
+ * press of "Send" after a failure never makes a second case.
+ */
 export async function sendReferral(
   svc: ReferralService,
   state: InterviewState,
   meta: { code: string; created: string; language: string; owner: string; retention: (lang: string) => string },
 ): Promise<Envelope> {
+  const stored = await svc.store.envelope(meta.code);
+  if (stored) {
+    const envelope = parseEnvelope(stored);
+    await svc.dispatcher.dispatch(meta.code, envelope.header.recipients.map((x) => x.name));
+    return envelope;
+  }
   const r = recipientsFor(svc.flows, svc.directory, state.answers, meta.language);
   const everyone = [{ id: "triage", languages: r.triage.languages as string[], key: r.triage.public_key }, ...r.partners.map((p) => ({ id: p.id, languages: p.languages as string[], key: p.public_key }))];
   const languages = [...new Set([meta.language, ...everyone.flatMap((x) => x.languages)])];

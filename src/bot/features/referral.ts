@@ -21,6 +21,7 @@ export function referralParams(ctx: QadamContext, state: InterviewState): void {
   if (!refs) return;
   ctx.params["referral_retention"] = ctx.t("common:retention", { count: refs.retentionDays }) as string;
   if (!state.node.startsWith("referral/")) return;
+  if (ctx.deps.flows.nodes.get(state.node)?.review) ctx.session.pendingCode ??= newReceiptCode();
   const r = recipientsFor(refs.flows, refs.directory, state.answers, ctx.lang);
   const lines = [`• ${escapeHtml(r.triage.organisation)}`, ...r.partners.map((p) => `• ${escapeHtml(p.organisation)}`)];
   if (r.partners.length === 0) lines.push(`<i>${tr(ctx, "referral:no_match")}</i>`);
@@ -36,7 +37,7 @@ export async function sendIfArrived(ctx: QadamContext, before: InterviewState | 
   const refs = ctx.deps.referrals;
   const node = ctx.deps.flows.nodes.get(result.state.node)!;
   if (!refs || node.action !== "send_referral" || before?.node === node.ref || !ctx.chat) return false;
-  const code = newReceiptCode();
+  const code = ctx.session.pendingCode ?? newReceiptCode();
   try {
     await sendReferral(refs, result.state, {
       code,
@@ -58,6 +59,7 @@ export async function sendIfArrived(ctx: QadamContext, before: InterviewState | 
   if (kept) ctx.session.interview = kept;
   else delete ctx.session.interview;
   delete ctx.session.lastQuestion;
+  delete ctx.session.pendingCode;
   ctx.params["code"] = code;
   try {
     await show(ctx, result.say, pressed);
