@@ -35,12 +35,24 @@ describe("encrypted session storage", () => {
     expect(decryptValue(ring, "qadam:s:bob", sealed)).toBeInstanceOf(Error);
     expect(decryptValue(ring, "qadam:s:alice", sealed.slice(0, -2) + "AA")).toBeInstanceOf(Error);
     expect(decryptValue(parseKeyring(newKeyEntry()), "qadam:s:alice", sealed)).toBeInstanceOf(Error);
+    // A damaged value under a key we hold: reported, and the person starts afresh.
     const reasons: string[] = [];
     const inner = new MemorySessionStorage<string>();
-    inner.write("x", sealed);
-    const store = new EncryptedStorage(inner, parseKeyring(newKeyEntry("k9")), (_k, why) => reasons.push(why.message));
+    inner.write("x", sealed.slice(0, -2) + "AA");
+    const store = new EncryptedStorage(inner, ring, (_k, why) => reasons.push(why.message));
     expect(await store.read("x")).toBeUndefined();
-    expect(reasons[0]).toMatch(/not in the keyring/);
+    expect(reasons[0]).toMatch(/does not decrypt/);
+  });
+
+  it("keeps a session sealed with a key that was taken out too early, until the key is back", async () => {
+    const k1 = newKeyEntry("k1");
+    const inner = new MemorySessionStorage<string>();
+    await new EncryptedStorage<{ answers: number }>(inner, parseKeyring(k1)).write("s", { answers: 12 });
+    const early = new EncryptedStorage<{ answers: number }>(inner, parseKeyring(newKeyEntry("k2")));
+    await expect(early.read("s")).rejects.toThrow(/"k1", which is not in SESSION_KEYS/);
+    expect(inner.read("s")!.startsWith("v1.k1.")).toBe(true); // untouched
+    const fixed = new EncryptedStorage<{ answers: number }>(inner, parseKeyring(`${newKeyEntry("k2")},${k1}`));
+    expect(await fixed.read("s")).toEqual({ answers: 12 });
   });
 
   it("explains a malformed key setting", () => {

@@ -61,7 +61,7 @@ export function decryptValue(keyring: Keyring, storageKey: string, stored: strin
   if (parts.length !== 4 || parts[0] !== "v1") return new Error("not an encrypted session value");
   const [, id, nonce, ct] = parts as [string, string, string, string];
   const key = keyring.byId.get(id);
-  if (!key) return new Error(`encrypted with key "${id}", which is not in the keyring`);
+  if (!key) return new MissingKey(id);
   try {
     const pt = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sodium.from_base64(ct, B64()), ad(id, storageKey), sodium.from_base64(nonce, B64()), key);
     return sodium.to_string(pt);
@@ -70,12 +70,24 @@ export function decryptValue(keyring: Keyring, storageKey: string, stored: strin
   }
 }
 
+/** A value sealed with a key that SESSION_KEYS no longer lists. */
+export class MissingKey extends Error {
+  constructor(readonly keyId: string) {
+    super(`a session is encrypted with key "${keyId}", which is not in SESSION_KEYS: put that key back (keep old keys for SESSION_TTL_DAYS after a rotation)`);
+    this.name = "MissingKey";
+  }
+}
+
 const ad = (keyId: string, storageKey: string) => `qadam-session|${keyId}|${storageKey}`;
 
 /**
  * A grammY storage adapter that encrypts every value before handing it to `inner` (Redis or
- * memory). An unreadable value is reported and treated as absent: the person starts afresh
- * rather than the bot failing on every message.
+ * memory). A value that does not decrypt under a key we have (changed, or damaged) is reported
+ * and treated as absent: the person starts afresh rather than the bot failing on every message.
+ * A value sealed with a key the keyring no longer holds is different: the answers are fine and
+ * the configuration is not, so reading fails (the person is told storage is unavailable) and the
+ * value is left as it is, readable again once the key is back in SESSION_KEYS. Treating it as
+ * absent would overwrite it on the next save.
  */
 export class EncryptedStorage<T> implements StorageAdapter<T> {
   constructor(
@@ -88,6 +100,7 @@ export class EncryptedStorage<T> implements StorageAdapter<T> {
     const stored = await this.inner.read(key);
     if (stored === undefined) return undefined;
     const plain = decryptValue(this.keyring, key, stored);
+    if (plain instanceof MissingKey) throw plain;
     if (plain instanceof Error) {
       this.onUnreadable(key, plain);
       return undefined;
