@@ -85,8 +85,22 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     await emu.waitFor((m) => m.filter((x) => x.text.includes("Who is asking?")).length === 2, "the question again");
     emu.userPresses(chat, "A relative or a friend");
     await emu.waitFor((m) => m.some((x) => x.text.includes("Does your relative know")), "the question for relatives");
+    // The bot is stopped while its reply is on the way: it finishes the update before it exits.
+    let release!: () => void;
+    emu.hold = new Promise<void>((r) => (release = r));
     emu.userPresses(chat, "Yes, they know and agree");
-    await emu.waitFor((m) => m.some((x) => x.text.includes("In which country was your relative's case?")), "the country question");
+    await emu.waitFor(() => emu.holding > 0, "a reply in flight");
+    const stopped = stopBot(bot);
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    emu.hold = undefined;
+    expect(await stopped).toBe(0);
+    // The answer was saved before the exit: after the restart, the person is at the country question.
+    bot = await launch();
+    emu.userSends(chat, "/start", "en");
+    await emu.waitFor((m) => m.filter((x) => x.text.includes("Welcome back")).length === 2, "the resume offer");
+    emu.userPresses(chat, "Continue where I stopped");
+    await emu.waitFor((m) => m.filter((x) => x.text.includes("In which country was your relative's case?")).length === 2, "the country question again");
     expect(await stopBot(bot)).toBe(0);
     expect(emu.refusals).toEqual([]);
     expect(stderr).not.toMatch(/error/i);

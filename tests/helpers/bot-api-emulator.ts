@@ -98,6 +98,11 @@ export class BotApiEmulator {
     this.waiting.splice(0).forEach((w) => w());
   }
 
+  /** While set, sendMessage answers only when it resolves: a reply in flight when the bot is stopped. */
+  hold: Promise<void> | undefined;
+  /** How many sendMessage calls have waited on `hold`. */
+  holding = 0;
+
   /** Documents received (sendDocument), with their bytes. */
   readonly documents: { chatId: number; caption: string; name: string; content: string }[] = [];
 
@@ -156,6 +161,10 @@ export class BotApiEmulator {
         return reply(this.queue.filter((u) => u.update_id >= offset).slice(0, Number(payload["limit"] ?? 100)));
       }
       case "sendMessage": {
+        if (this.hold) {
+          this.holding++;
+          await this.hold;
+        }
         const msg = this.store(this.nextMessage++, Number(payload["chat_id"]), String(payload["text"]), payload["reply_markup"]);
         return reply({ message_id: msg.id, date: 0, chat: { id: msg.chatId, type: "private" }, text: msg.text });
       }
