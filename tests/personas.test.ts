@@ -168,6 +168,9 @@ describe("personas", () => {
     expect(p.last()).toContain(p.t("needs:health_intro.text").split("\n")[0]!.replace(/<[^>]+>/g, ""));
     await p.next();
     await p.tick("needs", "health", "physical", "urgent");
+    // Help now is named at once, not after the last question; the questions wait.
+    expect(p.last()).toContain(plain(p.t("needs:urgent_help.text")).split("\n")[1]);
+    await p.next();
     const before = p.messages().length;
     await p.choose("needs", "ill_treated", "yes");
     await p.choose("needs", "documented", "yes");
@@ -198,6 +201,12 @@ describe("personas", () => {
     await p.choose("needs", "ill_treated", "no");
     await p.say("Мне нужна помощь с лечением");
     expect(p.cardsShown()).toEqual(["reparation"]);
+    // Text typed at the result gets a pointer and the buttons again, not every card again.
+    const count = p.messages().length;
+    await p.say("1,2");
+    expect(p.messages().length - count).toBe(2); // the pointer, and the closing message with its buttons
+    expect(p.cardsShown()).toEqual(["reparation"]);
+    expect(p.last()).toContain(plain(p.t("rights:offer")));
   });
 
   it("pardoned in Kazakhstan, and a court later cancelled the conviction: the compensation card, with what a lawyer must check", async () => {

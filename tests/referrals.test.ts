@@ -158,6 +158,10 @@ describe("a referral from the person's side", () => {
     await chat.say("/status");
     const code = readdirSync(join(out, "triage"))[0]!.replace(/^referral-|\.qadam$/g, "");
     expect(chat.last()).toContain(`${code}: ${chat.t("referral:status.received")}`);
+    // Coming back later, the person finds their result (summary and cards), not the note question.
+    await chat.say("/start");
+    await chat.press("common:resume.continue");
+    expect(chat.last()).toContain(chat.t("rights:offer").replace(/<[^>]+>/g, ""));
   });
 
   it("with no partner for the case, only the triage desk receives it, and the person is told", async () => {

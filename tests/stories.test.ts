@@ -161,6 +161,31 @@ describe("the opening of the interview", () => {
     expect(chat.messages().some((m) => m.text.startsWith(chat.t("common:errors.internal").slice(0, 20)))).toBe(false);
   });
 
+  it("someone who skips the country is still asked about the case", async () => {
+    const chat = new Chat(await testBot(), 13, "en");
+    await chat.startIn("en");
+    await chat.press("opening:who.options.self");
+    await chat.skip();
+    expect(chat.last()).toContain(chat.t("legal:intro.text").split("\n")[0]!.replace(/<[^>]+>/g, ""));
+    // Text typed at a screen without a "Skip" button is not told to press one.
+    await chat.say("hello");
+    expect(chat.messages().at(-2)!.text).toBe(chat.t("common:notice.use_buttons_required"));
+  });
+
+  it("“not now” at the start, then /start and “continue”: the question comes back, not the goodbye", async () => {
+    const chat = new Chat(await testBot(), 14, "en");
+    await chat.say("/start");
+    await chat.press("common:language.names.en");
+    await chat.press("common:buttons.continue");
+    await chat.press("opening:consent.options.agree");
+    await chat.press("common:buttons.back"); // back to consent
+    await chat.press("opening:consent.options.not_now");
+    expect(chat.last()).toContain(chat.t("opening:not_now.text").split("\n")[0]!.replace(/<[^>]+>/g, "").slice(0, 30));
+    await chat.say("/start");
+    await chat.press("common:resume.continue");
+    expect(chat.labels()).toContain(chat.t("opening:consent.options.agree"));
+  });
+
   it("does not read photos or voice messages, and says so", async () => {
     const chat = new Chat(await testBot(), 10, "en");
     await chat.bot.app.bot.handleUpdate({

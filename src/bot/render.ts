@@ -145,6 +145,9 @@ async function tryEdit(ctx: QadamContext, messageId: number, html: string): Prom
  * an answered question is closed with the answer so the chat reads as a transcript.
  */
 export async function show(ctx: QadamContext, says: Say[], pressed?: number): Promise<void> {
+  // A notice (say, text typed where a button was expected) asks again: at the result, only its
+  // last message, not every card again, which would flood a chat that a phone search might read.
+  const again = says.some((s) => s.kind === "notice" && s.msg.key.startsWith("common:notice.use_buttons"));
   for (const say of says) {
     if (say.kind === "notice") {
       if (say.msg.key === "common:notice.stale" && ctx.callbackQuery) {
@@ -167,6 +170,8 @@ export async function show(ctx: QadamContext, says: Say[], pressed?: number): Pr
       const list = answerList(ctx, "revise");
       if (list.lines.length) await send(ctx, list.lines.join("\n\n"), list.rows.length ? { inline_keyboard: list.rows } : undefined);
       ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, say.view), keyboard(ctx, say.view.buttons));
+    } else if (say.view.result && again) {
+      ctx.session.lastQuestion = await send(ctx, resultClosing(ctx, say.view.type === "choice"), keyboard(ctx, say.view.buttons));
     } else if (say.view.result) {
       ctx.session.lastQuestion = await showResult(ctx, say.view, say.view.result);
     } else {

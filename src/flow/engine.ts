@@ -213,7 +213,8 @@ function typed(
     case "end":
       return { state: s, say: [...say, { kind: "notice", msg: { key: "common:notice.finished" } }] };
     default:
-      return again(node.required ? "common:notice.use_buttons_required" : "common:notice.use_buttons");
+      // Only a question has a "Skip" button to point to.
+      return again(node.required || !isQuestion(node) ? "common:notice.use_buttons_required" : "common:notice.use_buttons");
   }
 }
 

@@ -155,5 +155,7 @@ export function afterSending(flows: FlowSet, state: InterviewState): InterviewSt
     if (ref === NOTE_REF || ref.startsWith("referral/") || flows.nodes.get(ref)?.result) continue;
     answers[ref] = a;
   }
+  // The note is gone; marked passed so that the person comes back to their result, not to it.
+  if (NOTE_REF in state.answers) answers[NOTE_REF] = { kind: "skipped" };
   return { node: walk(flows, answers).at, answers, versions: state.versions, step: state.step + 1 };
 }

@@ -48,7 +48,9 @@ pm.command("pause", (ctx) => send(ctx, tr(ctx, "common:pause")));
 
 pm.callbackQuery("r|c", async (ctx) => {
   if (!(await closePressed(ctx))) return;
-  await runInterview(ctx, { type: "current" });
+  // Stopped at a "not now" ending: continuing means seeing that question again, not the ending.
+  const at = ctx.session.interview && ctx.deps.flows.nodes.get(ctx.session.interview.node);
+  await runInterview(ctx, at?.type === "end" && !at.final ? { type: "back_command" } : { type: "current" });
 });
 
 pm.callbackQuery(/^q\|/, async (ctx) => {
