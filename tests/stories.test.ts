@@ -172,6 +172,19 @@ describe("the opening of the interview", () => {
     expect(chat.messages().at(-2)!.text).toBe(chat.t("common:notice.use_buttons_required"));
   });
 
+  it("a typed country counts as pressing it: without the apostrophe, or in another of Qadam's languages", async () => {
+    const uz = new Chat(await testBot(), 15, "uz");
+    await uz.startIn("uz-Latn");
+    await uz.press("opening:who.options.self");
+    await uz.say("Ozbekiston");
+    expect(uz.last()).toContain(uz.t("legal:intro.text").split("\n")[0]!.replace(/<[^>]+>/g, ""));
+    const en = new Chat(await testBot(), 16, "en");
+    await en.startIn("en");
+    await en.press("opening:who.options.self");
+    await en.say("Казахстан");
+    expect(en.messages().some((m) => m.text.includes(en.t("common:answer.yours", { answer: en.t("opening:country.options.kz") })))).toBe(true);
+  });
+
   it("“not now” at the start, then /start and “continue”: the question comes back, not the goodbye", async () => {
     const chat = new Chat(await testBot(), 14, "en");
     await chat.say("/start");

@@ -74,8 +74,9 @@ export function comparable(text: string, lang: string): string {
     if (lang.startsWith("uz")) s = uzLatinToCyrillic(s);
     else if (lang === "kk") s = kkLatinToCyrillic(s);
   }
-  // Latin has no ц: "Probatsiya" and "Пробация" are the same word.
-  if (lang.startsWith("uz")) s = s.replace(/ц/g, "тс");
+  // Latin has no ц: "Probatsiya" and "Пробация" are the same word. And people leave out what
+  // their keyboard lacks: "Ozbekiston" for "Oʻzbekiston", "Кашкадарё" for "Қашқадарё".
+  if (lang.startsWith("uz")) s = s.replace(/ц/g, "тс").replace(/ў/g, "о").replace(/ғ/g, "г").replace(/қ/g, "к").replace(/ҳ/g, "х");
   return s.replace(/[^\p{L}\p{N}\s]/gu, " ").replace(/\s+/g, " ").trim();
 }
 

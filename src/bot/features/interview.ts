@@ -5,6 +5,7 @@
 import { Composer } from "grammy";
 import { decodeButton } from "../../flow/codec.js";
 import { type Input, startState, step } from "../../flow/engine.js";
+import { LANGS } from "../../i18n/index.js";
 import { comparable } from "../../i18n/translit.js";
 import type { QadamContext } from "../context.js";
 import { choices, closePressed, send, show, tr } from "../render.js";
@@ -67,14 +68,18 @@ pm.on("message:text", async (ctx, next) => {
 
 /**
  * Someone may type an option instead of pressing it, in either script ("Oʻzbekiston",
- * "Ozbekiston", "Ўзбекистон"): at a choice question, a typed text equal to an option's label
- * counts as pressing that option.
+ * "Ozbekiston", "Ўзбекистон"), or in another of Qadam's languages ("Казахстан" while reading
+ * English): at a choice question, a typed text equal to an option's label counts as pressing it.
  */
 function typedChoice(ctx: QadamContext, text: string): Input | undefined {
   const state = ctx.session.interview;
   const node = state && ctx.deps.flows.nodes.get(state.node);
   if (!state || node?.type !== "choice") return undefined;
-  const typed = comparable(text, ctx.lang);
-  const option = node.options.find((o) => comparable(ctx.t(o.labelKey) as string, ctx.lang) === typed);
-  return option ? { type: "choose", option: option.id, step: state.step } : undefined;
+  for (const lang of [ctx.lang, ...LANGS.filter((l) => l !== ctx.lang)]) {
+    const t = ctx.deps.i18n.getFixedT(lang);
+    const typed = comparable(text, lang);
+    const option = node.options.find((o) => comparable(t(o.labelKey) as string, lang) === typed);
+    if (option) return { type: "choose", option: option.id, step: state.step };
+  }
+  return undefined;
 }
