@@ -59,13 +59,21 @@ async function toResult(chat: Chat): Promise<void> {
   await chat.say(NOTE);
 }
 
-/** From the result: ask for a lawyer, agree, "only through Qadam", send; returns the receipt code. */
-async function sendToLawyer(chat: Chat): Promise<string> {
+/** From the result to the review screen; returns that message and its "Send" button's data. */
+async function toReview(chat: Chat, contact: "qadam" | "phone", keep: "keep" | "delete"): Promise<{ id: number; send: string }> {
   await chat.choose("needs", "result", "refer");
   await chat.choose("referral", "consent", "agree");
-  await chat.choose("referral", "contact", "qadam");
-  await chat.choose("referral", "keep", "delete");
-  await chat.choose("referral", "review", "send");
+  await chat.choose("referral", "contact", contact);
+  if (contact === "phone") await chat.say(PHONE);
+  await chat.choose("referral", "keep", keep);
+  const review = chat.keyboard();
+  return { id: review.id, send: review.buttons.flat().find((x) => x.text === chat.t("referral:review.options.send"))!.data };
+}
+
+/** From the result: ask for a lawyer, agree, "only through Qadam", send; returns the receipt code. */
+async function sendToLawyer(chat: Chat): Promise<string> {
+  const review = await toReview(chat, "qadam", "delete");
+  await chat.pressData(review.send, review.id);
   return /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.messages().find((m) => m.text.includes("QDM-"))!.text)![0];
 }
 
@@ -136,20 +144,14 @@ describe("a referral from the person's side", () => {
     const b = await bot({ REFERRALS_DIR: out });
     const chat = new Chat(b, 5007, "ru");
     await toResult(chat);
-    await chat.choose("needs", "result", "refer");
-    await chat.choose("referral", "consent", "agree");
-    await chat.choose("referral", "contact", "phone");
-    await chat.say(PHONE);
-    await chat.choose("referral", "keep", "keep");
-    const review = chat.keyboard();
-    const sendButton = review.buttons.flat().find((x) => x.text === chat.t("referral:review.options.send"))!;
+    const review = await toReview(chat, "phone", "keep");
     b.api.failures.set("sendMessage", [{ error_code: 502, description: "Bad Gateway" }]); // the receipt
-    await chat.pressData(sendButton.data, review.id);
+    await chat.pressData(review.send, review.id);
     expect(chat.last()).toBe(chat.t("referral:receipt_lost").replace(/<[^>]+>/g, ""));
     expect(readdirSync(join(out, "triage"))).toHaveLength(1);
 
     // Pressing "Send" again on the same screen does not send the case a second time.
-    await chat.pressData(sendButton.data, review.id);
+    await chat.pressData(review.send, review.id);
     expect(readdirSync(join(out, "triage"))).toHaveLength(1);
     await chat.say("/mydata"); // the answers the person chose to keep, without contact or note
     expect(chat.last()).toContain(chat.t("legal:outcome.options.acquitted"));
@@ -189,12 +191,8 @@ describe("referrals on Redis and Telegram", () => {
   it("a Redis dump after a full referral holds no answer, name or phone number", async () => {
     const chat = new Chat(await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }), 500_377_194, "ru");
     await toResult(chat);
-    await chat.choose("needs", "result", "refer");
-    await chat.choose("referral", "consent", "agree");
-    await chat.choose("referral", "contact", "phone");
-    await chat.say(PHONE);
-    await chat.choose("referral", "keep", "keep");
-    await chat.choose("referral", "review", "send");
+    const review = await toReview(chat, "phone", "keep");
+    await chat.pressData(review.send, review.id);
     const peek = redis.client();
     const dump = await dumpAll(peek);
     peek.disconnect();
@@ -208,12 +206,7 @@ describe("referrals on Redis and Telegram", () => {
     const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" });
     const chat = new Chat(b, 500_377_195, "ru");
     await toResult(chat);
-    await chat.choose("needs", "result", "refer");
-    await chat.choose("referral", "consent", "agree");
-    await chat.choose("referral", "contact", "qadam");
-    await chat.choose("referral", "keep", "delete");
-    const review = chat.keyboard();
-    const sendButton = review.buttons.flat().find((x) => x.text === chat.t("referral:review.options.send"))!;
+    const review = await toReview(chat, "qadam", "delete");
     // The next session write fails (Redis hiccups after the case was sealed and queued).
     const client = b.app.redis!;
     const set = client.set.bind(client) as (...a: unknown[]) => Promise<unknown>;
@@ -225,10 +218,10 @@ describe("referrals on Redis and Telegram", () => {
       }
       return set(...a);
     };
-    await chat.pressData(sendButton.data, review.id);
+    await chat.pressData(review.send, review.id);
     expect(failed).toBe(true);
     // The person tries again; the review message already shows the answer, so closing it again changes nothing.
-    await chat.pressData(sendButton.data, review.id, /message is not modified/);
+    await chat.pressData(review.send, review.id, /message is not modified/);
     const cases = await b.app.deps.referrals!.store.byOwner(b.app.deps.referrals!.ownerId(500_377_195));
     expect(cases).toHaveLength(1);
     expect(chat.messages().filter((m) => m.text.includes(cases[0]!.code)).length).toBeGreaterThanOrEqual(1);
