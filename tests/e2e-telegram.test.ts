@@ -136,7 +136,9 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     await press("No", "First, choose the areas");
     await press("Continue ▶", "Where do you need help?");
     await tick("None of these");
-    await press("Done ✓", "Is there anything else a lawyer should know?");
+    await press("Done ✓", "One more question");
+    await press("Continue ▶", "were you beaten, tortured, threatened or humiliated?");
+    await press("No", "Is there anything else a lawyer should know?");
     await say("Please call in the evening", "Would you like");
     await press("Send the case to a lawyer", "Do you agree to send your case?");
     await press("Yes, I agree", "How may the lawyer contact you?");

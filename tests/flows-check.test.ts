@@ -89,8 +89,10 @@ describe("flows:check", () => {
   });
 
   it("reports a source cited on a condition over a question that does not exist", () => {
-    const problems = problemsWith({ files: { "flows/rights.yaml": readFileSync("flows/rights.yaml", "utf8").replace("{ source: uz_iccpr_op, if: { answer: opening/country", "{ source: uz_iccpr_op, if: { answer: opening/homeland") } });
-    expect(problems.some((p) => p.includes("flows/rights.yaml › cards.") && p.includes("(hrc).cite.1.if") && p.includes("opening/homeland"))).toBe(true);
+    const problems = problemsWith({
+      files: { "flows/rights.yaml": readFileSync("flows/rights.yaml", "utf8").replace('{ source: iccpr_op, at: "5", if: { answer: opening/country', '{ source: iccpr_op, at: "5", if: { answer: opening/homeland') },
+    });
+    expect(problems.join("\n")).toMatch(/flows\/rights\.yaml › cards\.\d+ \(cat_redress\)\.cite\.5\.if: the condition asks about "opening\/homeland", which does not exist/);
   });
 
   it("reports a question that can be skipped but has nowhere to go when skipped", () => {
@@ -148,5 +150,44 @@ describe("flows:check", () => {
   it("reports a locale without its review state", () => {
     const p = problemsWith({ files: { "locales/kk/_meta.json": "{}" } });
     expect(p.join("\n")).toMatch(/locales\/kk\/_meta\.json › review\.state: must say the review state/);
+  });
+
+  describe("rights cards and their sources", () => {
+    const rights = () => readFileSync("flows/rights.yaml", "utf8");
+
+    it("fails when a source has no check date, naming the file and the source", () => {
+      const p = problemsWith({ files: { "flows/rights.yaml": rights().replace(/(kz_cpc: \{ url: "[^"]+"), checked: [\d-]+,/, "$1,") } });
+      expect(p.join("\n")).toMatch(/flows\/rights\.yaml › sources\.kz_cpc\.checked: every source needs the date it was checked/);
+    });
+
+    it("fails when a secondary source is marked official, or an official text is not", () => {
+      const p = problemsWith({
+        files: {
+          "flows/rights.yaml": rights()
+            .replace(/(hrw_kz_list: \{ url: "[^"]+", checked: [\d-]+), official: false/, "$1, official: true")
+            .replace(/(kz_civil_general: \{ url: "[^"]+", checked: [\d-]+), official: true/, "$1, official: false"),
+        },
+      });
+      expect(p).toContain("flows/rights.yaml › sources.hrw_kz_list: www.hrw.org does not publish official texts: mark it official: false and label it as a secondary source");
+      expect(p).toContain("flows/rights.yaml › sources.kz_civil_general: adilet.zan.kz publishes official texts: mark it official: true");
+    });
+
+    it("fails when a date or word condition names the wrong kind of question", () => {
+      const p = problemsWith({
+        files: {
+          "flows/rights.yaml": rights()
+            .replace("{ answer: legal/released_on, during:", "{ answer: legal/outcome, during:")
+            .replace("{ answer: needs/note, mentions:", "{ answer: legal/outcome, mentions:"),
+        },
+      });
+      expect(p.join("\n")).toMatch(/"during" needs a date question, "legal\/outcome" is choice/);
+      expect(p.join("\n")).toMatch(/"mentions" needs a text question, "legal\/outcome" is choice/);
+    });
+
+    it("fails when a help variant asks about a question that does not exist", () => {
+      const legal = readFileSync("flows/legal.yaml", "utf8").replace("{ text: help_kz, if: { answer: opening/country, is: kz } }", "{ text: help_kz, if: { answer: opening/land, is: kz } }");
+      const p = problemsWith({ files: { "flows/legal.yaml": legal } });
+      expect(p).toContain('flows/legal.yaml › nodes.appealed.help.0.if: the condition asks about "opening/land", which does not exist');
+    });
   });
 });

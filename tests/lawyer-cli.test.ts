@@ -44,8 +44,8 @@ describe("tools for lawyers and staff", () => {
   it("a referral made in the local chat opens with the partner's key, and with a grant for another lawyer", async () => {
     const out = join(dir, "referrals");
     // English; me; Kazakhstan; acquitted; no notice; May 2025; "words"; nothing pending; no needs;
-    // a note; send to a lawyer; agree; by phone; the number; delete my answers after sending; send.
-    const input = ["/start", "1", "1", "1", "1", "1", "1", "1", "2", "05.2025", "1", "6", "2", "1", "9", "10", "Need a lawyer soon \u001b[2J\u202e", "1", "1", "2", "+7 701 555 12 34", "2", "1"].join("\n") + "\n";
+    // the announced question on ill-treatment: no; a note; send to a lawyer; agree; by phone; the number; delete my answers after sending; send.
+    const input = ["/start", "1", "1", "1", "1", "1", "1", "1", "2", "05.2025", "1", "6", "2", "1", "9", "10", "1", "2", "Need a lawyer soon \u001b[2J\u202e", "1", "1", "2", "+7 701 555 12 34", "2", "1"].join("\n") + "\n";
     const chat = await runWithInput(input, { REFERRALS_DIR: out, SIGNING_KEY });
     expect(chat.code).toBe(0);
     const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.stdout)![0];

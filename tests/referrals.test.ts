@@ -56,6 +56,8 @@ async function toResult(chat: Chat): Promise<void> {
   await chat.choose("legal", "pending", "no");
   await chat.next();
   await chat.tick("needs", "areas", "none");
+  await chat.next(); // the one sensitive question is announced
+  await chat.choose("needs", "ill_treated", "no");
   await chat.say(NOTE);
 }
 
@@ -174,7 +176,11 @@ describe("a referral from the person's side", () => {
     await chat.choose("opening", "country", "other");
     await chat.next();
     await chat.next();
+    for (let i = 0; i < 4; i++) await chat.skip(); // the outcome, the date, the charge, pending
+    await chat.next();
     await chat.tick("needs", "areas", "none");
+    await chat.next(); // the one sensitive question is announced
+    await chat.skip();
     await chat.skip();
     await chat.choose("needs", "result", "refer");
     expect(chat.last()).toContain(chat.t("referral:no_match"));

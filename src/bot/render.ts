@@ -194,19 +194,28 @@ export function choices(ctx: QadamContext, items: [labelKey: string, data: strin
 /** YYYY-MM-DD → DD.MM.YYYY, the way dates are written in all five languages' countries. */
 const localDate = (iso: string) => iso.split("-").reverse().join(".");
 
-/** One card as a message: title, the parts that apply, its sources and when they were checked. */
-export function cardHtml(ctx: QadamContext, card: CardView, checked: string | undefined): string {
+/**
+ * One card as a message: title, the parts that apply, and its sources (a secondary source is
+ * marked as not an official text). The check date is said once per result, not on every card.
+ */
+export function cardHtml(ctx: QadamContext, card: CardView): string {
   const sources = card.cite.map((c) => {
     const label = tr(ctx, c.label);
-    const at = c.at ? `, ${tr(ctx, "rights:cite_at", { at: c.at })}` : "";
-    return `• <a href="${escapeHtml(c.url)}">${label}</a>${at}`;
+    const at = c.at ? `, ${tr(ctx, c.many ? "rights:cite_at_list" : "rights:cite_at", { at: c.at })}` : "";
+    const unofficial = c.official ? "" : ` <i>(${tr(ctx, "rights:unofficial")})</i>`;
+    return `• <a href="${escapeHtml(c.url)}">${label}</a>${at}${unofficial}`;
   });
-  return [
-    `<b>${tr(ctx, card.title)}</b>`,
-    ...card.parts.map((p) => tr(ctx, p)),
-    `<i>${tr(ctx, "rights:sources_title")}</i>\n${sources.join("\n")}`,
-    ...(checked ? [`<i>${tr(ctx, "rights:checked", { date: localDate(checked) })}</i>`] : []),
-  ].join("\n\n");
+  return [`<b>${tr(ctx, card.title)}</b>`, ...card.parts.map((p) => tr(ctx, p)), `<i>${tr(ctx, "rights:sources_title")}</i>\n${sources.join("\n")}`].join("\n\n");
+}
+
+/** "Sources checked on …" (or between two dates), said once under the last card. */
+export function checkedHtml(ctx: QadamContext, checked: ResultView["checked"]): string {
+  if (!checked) return "";
+  const line =
+    checked.from === checked.to
+      ? tr(ctx, "rights:checked", { date: localDate(checked.from) })
+      : tr(ctx, "rights:checked_range", { from: localDate(checked.from), to: localDate(checked.to) });
+  return `<i>${line}</i>`;
 }
 
 /**
@@ -220,7 +229,10 @@ async function showResult(ctx: QadamContext, view: QuestionView, result: ResultV
     : tr(ctx, "rights:summary_none");
   await send(ctx, `${tr(ctx, "rights:summary_title")}\n${summary}`);
   if (result.cards.length === 0) await send(ctx, tr(ctx, "rights:no_cards"));
-  for (const card of result.cards) await send(ctx, cardHtml(ctx, card, result.checked));
+  for (const [i, card] of result.cards.entries()) {
+    const last = i === result.cards.length - 1;
+    await send(ctx, last ? `${cardHtml(ctx, card)}\n\n${checkedHtml(ctx, result.checked)}` : cardHtml(ctx, card));
+  }
   return send(ctx, resultClosing(ctx, view.type === "choice"), keyboard(ctx, view.buttons));
 }
 

@@ -332,8 +332,27 @@ export function holds(c: Condition, answers: Record<string, Answer>): boolean {
   if ("is" in c) return v === c.is;
   if ("in" in c) return typeof v === "string" && c.in.includes(v);
   if ("includes" in c) return Array.isArray(v) && v.includes(c.includes);
+  if ("during" in c) return typeof v === "string" && overlaps(v, c.during.from, c.during.to);
+  if ("mentions" in c) {
+    if (typeof v !== "string") return false;
+    const text = v.toLocaleLowerCase();
+    return c.mentions.some((w) => text.includes(w.toLocaleLowerCase()));
+  }
   if (typeof v !== "number") return false;
   return (c.gte === undefined || v >= c.gte) && (c.lte === undefined || v <= c.lte);
+}
+
+/**
+ * Whether a date as stored (`2025`, `2025-08` or `2025-08-29`) may fall between two ISO days:
+ * a vague date counts if any day of its year or month does, so a vague memory is not ruled out.
+ */
+export function overlaps(date: string, from: string, to: string): boolean {
+  const [y, m, d] = date.split("-");
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const first = `${y}-${m ?? "01"}-${d ?? "01"}`;
+  const lastDay = m ? new Date(Date.UTC(Number(y), Number(m), 0)).getUTCDate() : 31;
+  const last = `${y}-${m ?? "12"}-${d ?? pad(lastDay)}`;
+  return first <= to && last >= from;
 }
 
 /** Whether a stored answer still fits the node (it may not, after a flow edit). */
@@ -453,7 +472,8 @@ export function ask(set: FlowSet, s: InterviewState, refresh: boolean): Say {
     buttons,
     refresh,
   };
-  if (node.helpKey) view.help = { key: node.helpKey };
+  const help = node.help?.find((h) => !h.if || holds(h.if, s.answers));
+  if (help) view.help = { key: help.key };
   if (existing && isQuestion(node) && !refresh) view.current = { key: "common:answer.current", params: { answer: answerMsg(set, node, existing) } };
   if (expects) {
     view.expects = expects;

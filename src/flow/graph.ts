@@ -27,6 +27,7 @@ export function graphProblems(set: FlowSet): Problem[] {
       if (!set.nodes.has(r.goto)) at(n, `.next${n.next.length > 1 ? `.${i}` : ""}`, `goes to "${r.goto}", which does not exist`);
       if (r.if) for (const msg of conditionProblems(set, r.if)) at(n, `.next.${i}.if`, msg);
     }
+    for (const [i, h] of (n.help ?? []).entries()) if (h.if) for (const msg of conditionProblems(set, h.if)) at(n, `.help.${i}.if`, msg);
     if (n.type === "choice" && n.next.length === 0) {
       const lost = n.options.filter((o) => !o.next).map((o) => o.id);
       if (lost.length) at(n, ".next", `options ${lost.join(", ")} have no next and the node has none either`);
@@ -84,6 +85,8 @@ export function conditionProblems(set: FlowSet, c: Condition): string[] {
   if (("is" in c || "in" in c) && q.type !== "choice") out.push(`"is"/"in" need a choice question, "${c.answer}" is ${q.type}`);
   if ("includes" in c && q.type !== "multi") out.push(`"includes" needs a multi question, "${c.answer}" is ${q.type}`);
   if (("gte" in c || "lte" in c) && q.type !== "number") out.push(`"gte"/"lte" need a number question, "${c.answer}" is ${q.type}`);
+  if ("during" in c && q.type !== "date") out.push(`"during" needs a date question, "${c.answer}" is ${q.type}`);
+  if ("mentions" in c && q.type !== "text") out.push(`"mentions" needs a text question, "${c.answer}" is ${q.type}`);
   for (const v of values) if (!known.has(v)) out.push(`"${c.answer}" has no option "${v}"`);
   return out;
 }

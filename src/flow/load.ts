@@ -42,6 +42,10 @@ export function loadFlows(files: SourceFile[]): FlowSet {
       problems.push({ file: f.path, where: "", message: `not valid YAML: ${msg}` });
       continue;
     }
+    // Top-level keys starting with "x-" hold YAML anchors (shared conditions), not data.
+    if (raw && typeof raw === "object" && !Array.isArray(raw)) {
+      raw = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("x-")));
+    }
     if (isCardsFile(raw)) {
       const cards = cardsFile.safeParse(raw);
       if (cards.success) cardFiles.push({ file: f.path, cards: cards.data });
@@ -111,7 +115,10 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
         next: [],
       };
       if (def.type !== "end") {
-        if ("help" in def && def.help) base.helpKey = `${ns}:${id}.help`;
+        if ("help" in def && def.help === true) base.help = [{ key: `${ns}:${id}.help` }];
+        else if ("help" in def && Array.isArray(def.help)) {
+          base.help = def.help.map((h) => ({ key: `${ns}:${id}.${h.text}`, ...(h.if ? { if: qualifyCondition(flow.id, h.if) } : {}) }));
+        }
         if (def.next !== undefined) base.next = compileNext(flow.id, def.next);
       }
       switch (def.type) {

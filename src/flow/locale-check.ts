@@ -45,7 +45,7 @@ export function flowKeys(set: FlowSet): Map<string, string> {
     keys.set(n.textKey, at);
     if (n.summaryKey) keys.set(n.summaryKey, `${at} (summary)`);
     if (n.aboutPerson) for (const c of set.contexts) keys.set(`${n.textKey}_${c}`, `${at} (about_person, context "${c}")`);
-    if (n.helpKey) keys.set(n.helpKey, at);
+    for (const h of n.help ?? []) keys.set(h.key, at);
     for (const o of n.options) keys.set(o.labelKey, `${at}.options.${o.id}`);
   }
   for (const c of set.cards) {

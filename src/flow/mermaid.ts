@@ -34,6 +34,8 @@ function describe(c: Condition): string {
   if ("includes" in c) return `${q} has ${c.includes}`;
   if ("skipped" in c) return `${q} ${c.skipped ? "skipped" : "not skipped"}`;
   if ("answered" in c) return `${q} ${c.answered ? "answered" : "not answered"}`;
+  if ("during" in c) return `${q} during ${c.during.from}…${c.during.to}`;
+  if ("mentions" in c) return `${q} mentions ${c.mentions.join(" / ")}`;
   return `${q} ${c.gte !== undefined ? `≥ ${c.gte}` : ""}${c.lte !== undefined ? ` ≤ ${c.lte}` : ""}`.trim();
 }
 

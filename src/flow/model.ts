@@ -27,7 +27,8 @@ export interface CompiledNode {
   file: string;
   type: NodeType;
   textKey: string;
-  helpKey?: string;
+  /** Help texts, the first whose condition holds is shown (one without a condition always holds). */
+  help?: { key: string; if?: Condition }[];
   required: boolean;
   aboutPerson: boolean;
   options: CompiledOption[];
@@ -64,8 +65,6 @@ export interface FlowSet {
   contexts: readonly string[];
   /** Rights and remedies cards, in the order they are shown. */
   cards: readonly CompiledCard[];
-  /** The date the cards' sources were checked (YYYY-MM-DD). */
-  cardsChecked?: string;
   /** Kinds of case needed that no card stands for, by condition. */
   extraSpecialties?: Readonly<Record<string, Condition>>;
 }
@@ -76,8 +75,23 @@ export interface CompiledCard {
   specialty?: string;
   titleKey: string;
   when?: Condition;
+  /** A deadline that may be running: always (`true`) or where the condition holds. */
+  deadline?: true | Condition;
   parts: { key: string; if?: Condition }[];
-  cite: { url: string; labelKey: string; at?: string; if?: Condition }[];
+  cite: CompiledCite[];
+}
+
+export interface CompiledCite {
+  source: string;
+  url: string;
+  labelKey: string;
+  /** Article(s) cited, e.g. "38" or "417–419". */
+  at?: string;
+  if?: Condition;
+  /** When the statements were checked against this source (YYYY-MM-DD). */
+  checked: string;
+  official: boolean;
+  country?: "kz" | "uz";
 }
 
 /** One thing wrong with a flow, a locale or the partners file, named so an editor can find it. */

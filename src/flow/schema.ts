@@ -37,6 +37,10 @@ export type Condition =
   | { answer: string; skipped: boolean }
   | { answer: string; answered: boolean }
   | { answer: string; gte?: number; lte?: number }
+  /** A date answer whose period (a day, a month or a year, as given) overlaps these dates. */
+  | { answer: string; during: { from: string; to: string } }
+  /** A free-text answer that contains one of these words (any case): what a person mentions. */
+  | { answer: string; mentions: string[] }
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -51,6 +55,11 @@ export const condition: z.ZodType<Condition> = z.lazy(() =>
     z
       .strictObject({ answer: target, gte: z.number().optional(), lte: z.number().optional() })
       .refine((c) => c.gte !== undefined || c.lte !== undefined, "a comparison needs gte or lte"),
+    z.strictObject({
+      answer: target,
+      during: z.strictObject({ from: z.iso.date(), to: z.iso.date() }).refine((d) => d.from <= d.to, "'from' must not be after 'to'"),
+    }),
+    z.strictObject({ answer: target, mentions: z.array(z.string().min(2)).min(1) }),
     z.strictObject({ all: z.array(condition).min(1) }),
     z.strictObject({ any: z.array(condition).min(1) }),
     z.strictObject({ not: condition }),
@@ -70,11 +79,18 @@ export const next = z.union([
 ]);
 export type Next = z.infer<typeof next>;
 
+/**
+ * A help text that depends on the answers: the first variant whose `if` holds is shown, as
+ * `<node>.<text>`; if none holds, no help is shown. So a hint about one country's law is never
+ * shown in another country's case.
+ */
+export const helpVariant = z.strictObject({ text: slug, if: condition.optional() });
+
 const common = {
   /** Overrides the conventional text key. */
   text: i18nKey.optional(),
-  /** The node has a help text (`<node>.help`), shown under the question. */
-  help: z.boolean().optional(),
+  /** The node has a help text (`<node>.help`), shown under the question; or variants by condition. */
+  help: z.union([z.boolean(), z.array(helpVariant).min(1)]).optional(),
   /** A question without a "Skip" button. Use sparingly: every question should be skippable. */
   required: z.boolean().optional(),
   /**

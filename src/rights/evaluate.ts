@@ -10,27 +10,50 @@ import type { FlowSet } from "../flow/model.js";
 export interface CardView {
   id: string;
   title: Msg;
+  /** It names a deadline that may be running for this person. */
+  deadline: boolean;
   parts: Msg[];
-  cite: { url: string; label: Msg; at?: string }[];
+  /** `many`: `at` names more than one article ("417–419", "37, 38"). */
+  cite: { url: string; label: Msg; at?: string; many?: boolean; official: boolean; checked: string }[];
 }
 
 export interface ResultView {
   /** One line per needs module the person answered: its title and what was chosen. */
   summary: { label: Msg; answer: Msg }[];
   cards: CardView[];
-  /** When the sources were checked (YYYY-MM-DD). */
-  checked?: string;
+  /** When the cited sources were checked (YYYY-MM-DD): the earliest and the latest date. */
+  checked?: { from: string; to: string };
 }
 
+/**
+ * The cards that apply, in the file's order, except that cards whose deadline may be running come
+ * first: a deadline that may be running is the first thing a person reads.
+ */
 export function applicableCards(set: FlowSet, answers: Record<string, Answer>): CardView[] {
-  return set.cards
+  const cards = set.cards
     .filter((c) => !c.when || holds(c.when, answers))
     .map((c) => ({
       id: c.id,
       title: { key: c.titleKey },
+      deadline: c.deadline === true || (c.deadline !== undefined && holds(c.deadline, answers)),
       parts: c.parts.filter((p) => !p.if || holds(p.if, answers)).map((p) => ({ key: p.key })),
-      cite: c.cite.filter((s) => !s.if || holds(s.if, answers)).map((s) => ({ url: s.url, label: { key: s.labelKey }, ...(s.at ? { at: s.at } : {}) })),
+      cite: c.cite
+        .filter((s) => !s.if || holds(s.if, answers))
+        .map((s) => ({
+          url: s.url,
+          label: { key: s.labelKey },
+          official: s.official,
+          checked: s.checked,
+          ...(s.at ? { at: s.at, many: /[,–-]/.test(s.at) } : {}),
+        })),
     }));
+  return [...cards.filter((c) => c.deadline), ...cards.filter((c) => !c.deadline)];
+}
+
+/** The earliest and the latest check date of the sources these cards cite. */
+export function checkedRange(cards: CardView[]): { from: string; to: string } | undefined {
+  const dates = cards.flatMap((c) => c.cite.map((s) => s.checked)).sort();
+  return dates.length ? { from: dates[0]!, to: dates[dates.length - 1]! } : undefined;
 }
 
 export function needsSummary(set: FlowSet, answers: Record<string, Answer>): ResultView["summary"] {
@@ -47,7 +70,19 @@ export function needsSummary(set: FlowSet, answers: Record<string, Answer>): Res
 }
 
 export function resultView(set: FlowSet, answers: Record<string, Answer>): ResultView {
-  return { summary: needsSummary(set, answers), cards: applicableCards(set, answers), ...(set.cardsChecked ? { checked: set.cardsChecked } : {}) };
+  const cards = applicableCards(set, answers);
+  const checked = checkedRange(cards);
+  return { summary: needsSummary(set, answers), cards, ...(checked ? { checked } : {}) };
+}
+
+/** The countries whose law the cited sources are about, card by card (for the country checks). */
+export function citedCountries(set: FlowSet, answers: Record<string, Answer>): Set<"kz" | "uz"> {
+  const out = new Set<"kz" | "uz">();
+  for (const c of set.cards) {
+    if (c.when && !holds(c.when, answers)) continue;
+    for (const s of c.cite) if (s.country && (!s.if || holds(s.if, answers))) out.add(s.country);
+  }
+  return out;
 }
 
 /** The kinds of case (partner specialties) a referral needs: those of the cards that apply, and the extras. */

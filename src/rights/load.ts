@@ -15,7 +15,14 @@ function unqualified(c: Condition): string[] {
   return c.answer.includes("/") ? [] : [c.answer];
 }
 
-export function compileCards(set: FlowSet, file: string, data: CardsFile, problems: Problem[]): Pick<FlowSet, "cards" | "cardsChecked" | "extraSpecialties"> {
+/**
+ * Hosts whose pages are the official text (statutes, UN documents and treaty records). A source
+ * on any other host is secondary and must say so (`official: false`), so a forum post or a
+ * mirror can never pass for the law.
+ */
+const OFFICIAL_HOSTS = ["adilet.zan.kz", "lex.uz", "undocs.org", "docs.un.org", "documents.un.org", "www.ohchr.org", "docstore.ohchr.org", "treaties.un.org", "legal.un.org"];
+
+export function compileCards(set: FlowSet, file: string, data: CardsFile, problems: Problem[]): Pick<FlowSet, "cards" | "extraSpecialties"> {
   const seen = new Set<string>();
   const check = (where: string, c: Condition | undefined) => {
     if (!c) return;
@@ -27,6 +34,7 @@ export function compileCards(set: FlowSet, file: string, data: CardsFile, proble
     if (seen.has(card.id)) problems.push({ file, where: at, message: `the card id "${card.id}" is used twice` });
     seen.add(card.id);
     check(`${at}.when`, card.when);
+    if (card.deadline && card.deadline !== true) check(`${at}.deadline`, card.deadline);
     const parts = card.parts.map((p, j) => {
       const part = typeof p === "string" ? { text: p } : p;
       if ("if" in part) check(`${at}.parts.${j}.if`, part.if);
@@ -36,13 +44,37 @@ export function compileCards(set: FlowSet, file: string, data: CardsFile, proble
       const source = data.sources[c.source];
       if (!source) problems.push({ file, where: `${at}.cite.${j}`, message: `the source "${c.source}" is not declared under sources` });
       check(`${at}.cite.${j}.if`, c.if);
-      return { url: source?.url ?? "", labelKey: `rights:sources.${c.source}`, ...(c.at ? { at: c.at } : {}), ...(c.if ? { if: c.if } : {}) };
+      return {
+        source: c.source,
+        url: source?.url ?? "",
+        labelKey: `rights:sources.${c.source}`,
+        checked: source?.checked ?? "",
+        official: source?.official ?? false,
+        ...(source?.country ? { country: source.country } : {}),
+        ...(c.at ? { at: c.at } : {}),
+        ...(c.if ? { if: c.if } : {}),
+      };
     });
-    return { id: card.id, file, ...(card.specialty ? { specialty: card.specialty } : {}), titleKey: `rights:${card.id}.title`, ...(card.when ? { when: card.when } : {}), parts, cite };
+    return {
+      id: card.id,
+      file,
+      ...(card.specialty ? { specialty: card.specialty } : {}),
+      titleKey: `rights:${card.id}.title`,
+      ...(card.when ? { when: card.when } : {}),
+      ...(card.deadline ? { deadline: card.deadline } : {}),
+      parts,
+      cite,
+    };
   });
   const extra = data.extra_specialties ?? {};
   for (const [name, c] of Object.entries(extra)) check(`extra_specialties.${name}`, c);
   const cited = new Set(data.cards.flatMap((c) => c.cite.map((x) => x.source)));
-  for (const id of Object.keys(data.sources)) if (!cited.has(id)) problems.push({ file, where: `sources.${id}`, message: "no card cites this source: remove it" });
-  return { cards, cardsChecked: data.checked, extraSpecialties: extra as Record<string, Condition> };
+  for (const [id, s] of Object.entries(data.sources)) {
+    if (!cited.has(id)) problems.push({ file, where: `sources.${id}`, message: "no card cites this source: remove it" });
+    const host = new URL(s.url).hostname.replace(/^www\.(?=(adilet|lex)\.)/, "");
+    const onOfficialHost = OFFICIAL_HOSTS.includes(host);
+    if (s.official && !onOfficialHost) problems.push({ file, where: `sources.${id}`, message: `${host} does not publish official texts: mark it official: false and label it as a secondary source` });
+    if (!s.official && onOfficialHost) problems.push({ file, where: `sources.${id}`, message: `${host} publishes official texts: mark it official: true` });
+  }
+  return { cards, extraSpecialties: extra as Record<string, Condition> };
 }
