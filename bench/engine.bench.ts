@@ -8,7 +8,7 @@
  * - sealing a referral to three recipients and opening it takes < 20 ms.
  */
 import { performance } from "node:perf_hooks";
-import { loadContent } from "../src/app.js";
+import { loadContent } from "../src/content/load.js";
 import { type ButtonAction, encodeButton } from "../src/flow/codec.js";
 import { type InterviewState, startState, step } from "../src/flow/engine.js";
 import { cryptoReady, decryptValue, encryptValue, newKeyEntry, parseKeyring } from "../src/storage/cipher.js";

@@ -4,6 +4,7 @@
  * mode, or any Redis) needs real keys: a missing key is a start-up error, never a silent
  * throwaway that would make saved answers unreadable after a restart.
  */
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 
 /** The example partners file: fine for the local chat, refused on Telegram (its keys are public). */
@@ -45,15 +46,51 @@ const schema = z
     if (c.BOT_TOKEN && !c.TRIAGE_PUBLIC_KEY) ctx.addIssue({ code: "custom", path: ["TRIAGE_PUBLIC_KEY"], message: "is required when BOT_TOKEN is set: every referral is sealed to the triage desk" });
   });
 
-export type Config = z.infer<typeof schema> & { mode: "telegram" | "local" };
+type Parsed = z.infer<typeof schema>;
+type Common = Omit<Parsed, "BOT_TOKEN" | "REDIS_URL" | "SESSION_KEYS" | "SESSION_SECRET" | "SIGNING_KEY" | "TRIAGE_PUBLIC_KEY"> & {
+  /** Session encryption keys (`id:key`, comma-separated): given, or a throwaway one in the local chat without Redis. */
+  SESSION_KEYS: string;
+  /** Hides chat ids in storage key names: given, or a throwaway one likewise. */
+  SESSION_SECRET: string;
+  /** The bot's signing seed: given, or a throwaway one in the local chat. */
+  SIGNING_KEY: string;
+  TRIAGE_PUBLIC_KEY?: string;
+};
 
-/** Reads the environment; throws one readable error that lists every bad setting. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** The local chat in the terminal: no Telegram; Redis only if REDIS_URL is set. */
+export type LocalConfig = Common & { mode: "local"; REDIS_URL?: string };
+/** The bot on Telegram: Redis, real keys and the triage key are required (checked above). */
+export type TelegramConfig = Common & { mode: "telegram"; BOT_TOKEN: string; REDIS_URL: string; TRIAGE_PUBLIC_KEY: string };
+export type Config = LocalConfig | TelegramConfig;
+
+/** Throwaway keys for a local chat that keeps nothing beyond the process. */
+export interface Throwaway {
+  sessionKeys: () => string;
+  secret: () => string;
+  signingSeed: () => string;
+}
+
+const random32 = () => randomBytes(32).toString("base64url");
+const THROWAWAY: Throwaway = { sessionKeys: () => `local:${random32()}`, secret: random32, signingSeed: random32 };
+
+/**
+ * Reads the environment; throws one readable error that lists every bad setting. In the local
+ * chat without Redis nothing outlives the process, so missing keys are made up here, once,
+ * rather than with fallbacks wherever a key is used.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, throwaway: Throwaway = THROWAWAY): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Qadam cannot start; fix these settings:\n${lines.join("\n")}`);
   }
-  return { ...result.data, mode: result.data.BOT_TOKEN ? "telegram" : "local" };
+  const { BOT_TOKEN, REDIS_URL, SESSION_KEYS, SESSION_SECRET, SIGNING_KEY, TRIAGE_PUBLIC_KEY, ...rest } = result.data;
+  const keys = {
+    SESSION_KEYS: SESSION_KEYS ?? throwaway.sessionKeys(),
+    SESSION_SECRET: SESSION_SECRET ?? throwaway.secret(),
+    SIGNING_KEY: SIGNING_KEY ?? throwaway.signingSeed(),
+  };
+  if (BOT_TOKEN && REDIS_URL && TRIAGE_PUBLIC_KEY) return { ...rest, ...keys, mode: "telegram", BOT_TOKEN, REDIS_URL, TRIAGE_PUBLIC_KEY };
+  return { ...rest, ...keys, mode: "local", ...(REDIS_URL ? { REDIS_URL } : {}), ...(TRIAGE_PUBLIC_KEY ? { TRIAGE_PUBLIC_KEY } : {}) };
 }

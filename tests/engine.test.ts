@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeButton, encodeButton, type ButtonAction } from "../src/flow/codec.js";
 import { ask, type InterviewState, type Input, parseDate, type QuestionView, type Say, startState, step, walk } from "../src/flow/engine.js";
-import { loadFlows, loadFlowsFromDir } from "../src/flow/load.js";
+import { loadFlowsFromDir } from "../src/content/load.js";
+import { loadFlows } from "../src/flow/load.js";
 
 const flows = loadFlowsFromDir("tests/fixtures/flows/sample");
 const TODAY = "2026-11-27";

@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadContent } from "../src/app.js";
+import { loadContent } from "../src/content/load.js";
 import { FlowProblems, formatProblem } from "../src/flow/model.js";
 
 const dirs: string[] = [];

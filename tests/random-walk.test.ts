@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { loadContent } from "../src/app.js";
+import { loadContent } from "../src/content/load.js";
 import { decodeButton } from "../src/flow/codec.js";
 import { type Input, type Msg, type Say, reachable, startState, step, walk } from "../src/flow/engine.js";
 import { LANGS } from "../src/i18n/index.js";

@@ -2,9 +2,9 @@
  * Rendering rules that protect against Telegram refusing a message.
  */
 import { describe, expect, it } from "vitest";
-import { splitHtml } from "../src/bot/render.js";
-import { parseTelegramHtml, refusal } from "../src/bot/telegram-rules.js";
-import { loadContent } from "../src/app.js";
+import { parseTelegramHtml, splitHtml } from "../src/telegram/html.js";
+import { refusal } from "../src/telegram/rules.js";
+import { loadContent } from "../src/content/load.js";
 import { flowToMermaid } from "../src/flow/mermaid.js";
 
 describe("messages Telegram accepts", () => {

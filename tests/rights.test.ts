@@ -8,10 +8,11 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Answer, prune, startState, step, walk } from "../src/flow/engine.js";
-import { loadFlowsFromDir } from "../src/flow/load.js";
+import { loadRules } from "../src/content/load.js";
+import { isResult } from "../src/flow/model.js";
 import { applicableCards, citedCountries, type CardView } from "../src/rights/evaluate.js";
 
-const set = loadFlowsFromDir("flows");
+const { flows: set, cards: cardSet } = loadRules("flows");
 const en = JSON.parse(readFileSync("locales/en/rights.json", "utf8")) as Record<string, Record<string, string>>;
 
 type Given = Record<string, string | string[]>;
@@ -22,7 +23,7 @@ function profile(given: Given): Record<string, Answer> {
   for (const [ref, value] of Object.entries(given)) answers[ref] = { kind: "value", value };
   for (let guard = 0; guard < set.nodes.size; guard++) {
     const at = set.nodes.get(walk(set, answers).at)!;
-    if (at.type === "end" || at.result) break;
+    if (at.type === "end" || isResult(at)) break;
     if (answers[at.ref]) throw new Error(`the answer given for ${at.ref} does not fit it`);
     answers[at.ref] = at.type === "info" ? { kind: "seen" } : { kind: "skipped" };
   }
@@ -31,7 +32,7 @@ function profile(given: Given): Record<string, Answer> {
   return answers;
 }
 
-const cards = (given: Given): CardView[] => applicableCards(set, profile(given));
+const cards = (given: Given): CardView[] => applicableCards(cardSet, profile(given));
 const ids = (given: Given) => cards(given).map((c) => c.id);
 /** The parts shown on one card, by part name; undefined if the card is not shown. */
 const parts = (given: Given, card: string) => cards(given).find((c) => c.id === card)?.parts.map((p) => p.key.split(".").pop()!);
@@ -204,7 +205,7 @@ describe("rights content: shown only when it applies", () => {
         // Answer as far as the path goes: each question by a pick (an option, a set of options, a date, a note) or skipped.
         for (let guard = 0; guard < set.nodes.size; guard++) {
           const at = set.nodes.get(walk(set, answers).at)!;
-          if (at.type === "end" || at.result) break;
+          if (at.type === "end" || isResult(at)) break;
           const pick = picks[questions.findIndex((q) => q.ref === at.ref)] ?? 0;
           let a: Answer = at.type === "info" ? { kind: "seen" } : { kind: "skipped" };
           if (at.type === "choice" && pick % (at.options.length + 1) < at.options.length) a = { kind: "value", value: at.options[pick % (at.options.length + 1)]!.id };
@@ -215,8 +216,8 @@ describe("rights content: shown only when it applies", () => {
         }
         const foreign = country === "kz" ? ["uz"] : country === "uz" ? ["kz"] : ["kz", "uz"];
         for (const f of foreign) {
-          expect([...citedCountries(set, answers)]).not.toContain(f);
-          for (const c of applicableCards(set, answers)) {
+          expect([...citedCountries(cardSet, answers)]).not.toContain(f);
+          for (const c of applicableCards(cardSet, answers)) {
             expect(c.id.startsWith(`${f}_`), c.id).toBe(false);
             for (const p of c.parts) expect(p.key.split(".").pop()!.split("_")[0], p.key).not.toBe(f);
           }
@@ -229,7 +230,7 @@ describe("rights content: shown only when it applies", () => {
 
 describe("sources", () => {
   it("every cited source has a check date, and secondary ones are never marked official", () => {
-    const all = set.cards.flatMap((c) => c.cite);
+    const all = cardSet.cards.flatMap((c) => c.cite);
     for (const s of all) {
       expect(s.checked, s.source).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       if (/hozir\.org|studylib|t\.center|ininet\.org|espchhelp|minorityforum|zakonpravo|c4jr|skal\.fun/.test(s.url)) throw new Error(`${s.source}: ${s.url} is not a source a card may rest on`);

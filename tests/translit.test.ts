@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { readLocales } from "../src/i18n/index.js";
-import { flatten } from "../src/flow/locale-check.js";
+import { flatten } from "../src/content/locale-check.js";
 import { comparable, kkLatinToCyrillic, similarity, uzCyrillicToLatin, uzLatinToCyrillic } from "../src/i18n/translit.js";
 
 describe("script conversion", () => {

@@ -10,30 +10,36 @@ import { SESSION_PREFIX } from "../storage/keys.js";
 import type { BotDeps, QadamContext, SessionData } from "./context.js";
 import { help } from "./features/help.js";
 import { interview } from "./features/interview.js";
-import { language } from "./features/language.js";
+import { language, languageGate } from "./features/language.js";
 import { privacy } from "./features/privacy.js";
-import { referral } from "./features/referral.js";
-import { send, tr } from "./render.js";
+import { referral, referralHooks } from "./features/referral.js";
+import { send } from "./send.js";
+import { tr } from "./text.js";
 
-export interface CreateBotOptions {
-  token: string;
-  deps: BotDeps;
+/**
+ * The bot object, before anything is installed: its API is what the referral delivery sends
+ * through, so it exists before the dependencies that {@link installBot} needs.
+ */
+export function newBot(o: { token: string; botInfo?: UserFromGetMe; apiRoot?: string }): Bot<QadamContext> {
+  return new Bot<QadamContext>(o.token, {
+    ...(o.botInfo ? { botInfo: o.botInfo } : {}),
+    ...(o.apiRoot ? { client: { apiRoot: o.apiRoot } } : {}),
+  });
+}
+
+export interface InstallOptions {
+  deps: Omit<BotDeps, "hooks">;
   storage: StorageAdapter<SessionData>;
   /** Maps a private chat id to its storage id (an HMAC, so key names do not reveal who wrote). */
   sessionId: (chatId: number) => string;
-  /** Known bot identity, so no getMe call is needed (tests, local chat). */
-  botInfo?: UserFromGetMe;
-  /** Another Bot API server: self-hosted, or an emulator in tests. */
-  apiRoot?: string;
   /** Handle updates of one chat one at a time (needed with @grammyjs/runner). */
   sequential?: boolean;
 }
 
-export function createBot(o: CreateBotOptions): Bot<QadamContext> {
-  const bot = new Bot<QadamContext>(o.token, {
-    ...(o.botInfo ? { botInfo: o.botInfo } : {}),
-    ...(o.apiRoot ? { client: { apiRoot: o.apiRoot } } : {}),
-  });
+/** Installs Qadam on a bot: private chats only, sessions, the language gate, then one composer per feature. */
+export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<QadamContext> {
+  // Features add to the interview through hooks, so no feature imports another.
+  const deps: BotDeps = { ...o.deps, hooks: [referralHooks] };
   // Qadam works in private chats only: a group would expose a person to everyone in it.
   bot.use((ctx, next) => (ctx.chat !== undefined && ctx.chat.type !== "private" ? undefined : next()));
   if (o.sequential) bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
@@ -42,9 +48,9 @@ export function createBot(o: CreateBotOptions): Bot<QadamContext> {
   // so plainly, in the language Telegram suggests, and let the person try again.
   const guarded = bot.errorBoundary(async (err) => {
     const ctx = err.ctx;
-    o.deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "storage unavailable");
+    deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "storage unavailable");
     if (ctx.chat?.type !== "private") return;
-    const t = o.deps.i18n.getFixedT(hintLanguage(ctx.from?.language_code));
+    const t = deps.i18n.getFixedT(hintLanguage(ctx.from?.language_code));
     await ctx.api.sendMessage(ctx.chat.id, t("common:errors.unavailable") as string, { parse_mode: "HTML" }).catch(() => {});
   });
   guarded.use(session<SessionData, QadamContext>({
@@ -54,9 +60,9 @@ export function createBot(o: CreateBotOptions): Bot<QadamContext> {
     getSessionKey: (ctx) => (ctx.chat?.type === "private" ? o.sessionId(ctx.chat.id) : undefined),
   }));
   guarded.use((ctx, next) => {
-    ctx.deps = o.deps;
+    ctx.deps = deps;
     ctx.lang = (ctx.chat ? ctx.session.lang : undefined) ?? hintLanguage(ctx.from?.language_code);
-    ctx.t = o.deps.i18n.getFixedT(ctx.lang);
+    ctx.t = deps.i18n.getFixedT(ctx.lang);
     ctx.params = {};
     return next();
   });
@@ -66,8 +72,8 @@ export function createBot(o: CreateBotOptions): Bot<QadamContext> {
     const ctx = err.ctx;
     ctx.deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "update failed");
     await send(ctx, tr(ctx, "common:errors.internal")).catch(() => {});
-  }, language, privacy, referral, interview, help);
-  bot.catch((err) => o.deps.logger.error({ update: err.ctx.update.update_id, err: errorText(err.error) }, "update failed"));
+  }, language, languageGate, privacy, referral, interview, help);
+  bot.catch((err) => deps.logger.error({ update: err.ctx.update.update_id, err: errorText(err.error) }, "update failed"));
   return bot;
 }
 
@@ -90,7 +96,7 @@ const answerEveryCallback: Middleware<QadamContext> = async (ctx, next) => {
 };
 
 /** The command menu in each language (Telegram takes two-letter codes: uz shows Latin Uzbek). */
-export async function registerCommands(bot: Bot<QadamContext>, deps: BotDeps): Promise<void> {
+export async function registerCommands(bot: Bot<QadamContext>, deps: Pick<BotDeps, "i18n">): Promise<void> {
   const names = ["start", "back", "mydata", "status", "pause", "language", "restart", "delete", "help"];
   for (const lang of [...LANGS, undefined]) {
     if (lang === "uz-Cyrl") continue;

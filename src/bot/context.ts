@@ -1,5 +1,5 @@
 /**
- * The one context type every feature of the bot sees.
+ * The one context type every feature of the bot sees, and what the bot is built from.
  */
 import type { Context, SessionFlavor } from "grammy";
 import type { i18n } from "i18next";
@@ -8,6 +8,8 @@ import type { FlowSet } from "../flow/model.js";
 import type { Lang, Translate } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import type { ReferralService } from "../referrals/service.js";
+import type { CardSet } from "../rights/model.js";
+import type { InterviewHooks } from "./runner.js";
 
 /** What is stored for one person. Nothing else: no names, no Telegram profile. */
 export interface SessionData {
@@ -23,21 +25,26 @@ export interface SessionData {
   pendingCode?: string;
 }
 
+/** Referrals to partner lawyers, as the bot uses them. */
+export interface BotReferrals extends ReferralService {
+  /** The id that links a person's account to their referrals (an HMAC of the chat id). */
+  ownerId: (chatId: number) => string;
+  retentionDays: number;
+  now: () => Date;
+}
+
 /** What the bot is built from; tests and the local chat pass their own. */
 export interface BotDeps {
   flows: FlowSet;
+  cards: CardSet;
   i18n: i18n;
   logger: Logger;
   retentionDays: number;
   /** Today's date as YYYY-MM-DD: the clock stays at the edge. */
   today: () => string;
-  /** Referrals to partner lawyers; absent, the interview ends at the result. */
-  referrals?: ReferralService & {
-    /** The id that links a person's account to their referrals (an HMAC of the chat id). */
-    ownerId: (chatId: number) => string;
-    retentionDays: number;
-    now: () => Date;
-  };
+  referrals: BotReferrals;
+  /** What features add to the interview's steps (set by the bot's wiring). */
+  hooks: readonly InterviewHooks[];
 }
 
 export interface QadamFlavor {

@@ -2,7 +2,7 @@
  * `npm run flows:check`: validates every flow and every locale, and prints each problem with
  * its file and node. Exits 1 if anything is wrong, so CI and flow editors see it at once.
  */
-import { loadContent } from "../app.js";
+import { loadContent } from "../content/load.js";
 import { FlowProblems, formatProblem } from "../flow/model.js";
 
 const flowsDir = process.env["FLOWS_DIR"] ?? "flows";

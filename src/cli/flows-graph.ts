@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadContent } from "../app.js";
+import { loadContent } from "../content/load.js";
 import { flowToMermaid } from "../flow/mermaid.js";
 import { isLang } from "../i18n/index.js";
 

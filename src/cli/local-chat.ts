@@ -11,7 +11,8 @@ import { createInterface } from "node:readline";
 import type { Bot, Transformer } from "grammy";
 import type { Message, Update, UserFromGetMe } from "grammy/types";
 import type { QadamContext } from "../bot/context.js";
-import { parseTelegramHtml, refusal } from "../bot/telegram-rules.js";
+import { parseTelegramHtml } from "../telegram/html.js";
+import { refusal } from "../telegram/rules.js";
 
 export const LOCAL_BOT: UserFromGetMe = {
   id: 1,

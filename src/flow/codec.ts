@@ -5,7 +5,7 @@
  * whatever the language. `step` is the interview's step counter when the button was drawn; a
  * press with another step comes from an old keyboard and is answered as stale.
  */
-import type { CompiledNode } from "./model.js";
+import { type CompiledNode, optionsOf } from "./model.js";
 
 export type ButtonAction =
   | { type: "choose"; option: string }
@@ -55,7 +55,7 @@ export function longestCallbackData(node: CompiledNode): string {
   const step = 999_999_999;
   const all = [
     encodeButton({ type: "edit", ref: node.ref }, step),
-    ...node.options.map((o) => encodeButton({ type: "toggle", option: o.id }, step)),
+    ...optionsOf(node).map((o) => encodeButton({ type: "toggle", option: o.id }, step)),
   ];
   return all.reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a));
 }

@@ -4,13 +4,14 @@
  * always finish), and every button fits Telegram's 64-byte callback data.
  */
 import { longestCallbackData } from "./codec.js";
-import { type CompiledNode, type FlowSet, isQuestion, type Problem } from "./model.js";
+import { type Leaf, leaves } from "./conditions.js";
+import { type CompiledNode, type FlowSet, isQuestion, nodeAt, optionsOf, type Problem } from "./model.js";
 import type { Condition } from "./schema.js";
 
 /** Every node a node can lead to, in a stable order. */
 export function successors(node: CompiledNode): string[] {
   const out = new Set<string>();
-  for (const o of node.options) if (o.next) out.add(o.next);
+  for (const o of optionsOf(node)) if (o.next) out.add(o.next);
   for (const r of node.next) out.add(r.goto);
   return [...out];
 }
@@ -20,7 +21,7 @@ export function graphProblems(set: FlowSet): Problem[] {
   const at = (n: CompiledNode, where: string, message: string) => problems.push({ file: n.file, where: `nodes.${n.id}${where}`, message });
 
   for (const n of set.nodes.values()) {
-    for (const [i, o] of n.options.entries()) {
+    for (const [i, o] of optionsOf(n).entries()) {
       if (o.next && !set.nodes.has(o.next)) at(n, `.options.${i}.next`, `goes to "${o.next}", which does not exist`);
     }
     for (const [i, r] of n.next.entries()) {
@@ -72,14 +73,13 @@ export function graphProblems(set: FlowSet): Problem[] {
   return problems;
 }
 
-export function conditionProblems(set: FlowSet, c: Condition): string[] {
-  if ("all" in c) return c.all.flatMap((x) => conditionProblems(set, x));
-  if ("any" in c) return c.any.flatMap((x) => conditionProblems(set, x));
-  if ("not" in c) return conditionProblems(set, c.not);
+export const conditionProblems = (set: FlowSet, c: Condition): string[] => leaves(c).flatMap((l) => leafProblems(set, l));
+
+function leafProblems(set: FlowSet, c: Leaf): string[] {
   const q = set.nodes.get(c.answer);
   if (!q) return [`the condition asks about "${c.answer}", which does not exist`];
   if (!isQuestion(q)) return [`the condition asks about "${c.answer}", which is not a question`];
-  const known = new Set(q.options.map((o) => o.id));
+  const known = new Set(optionsOf(q).map((o) => o.id));
   const values = "is" in c ? [c.is] : "in" in c ? c.in : "includes" in c ? [c.includes] : [];
   const out: string[] = [];
   if (("is" in c || "in" in c) && q.type !== "choice") out.push(`"is"/"in" need a choice question, "${c.answer}" is ${q.type}`);

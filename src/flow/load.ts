@@ -1,17 +1,14 @@
 /**
- * Loads `flows/*.yaml`, validates each file with zod and the whole set with graph checks, and
- * compiles it into a {@link FlowSet}. Any problem stops the load with a message that names the
- * file and the node, so a broken flow never reaches a person.
+ * Loads flow files (`flows/*.yaml` except the cards file), validates each with zod and the whole
+ * set with graph checks, and compiles it into a {@link FlowSet}. Any problem stops the load with
+ * a message that names the file and the node, so a broken flow never reaches a person.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
 import { parse, YAMLParseError } from "yaml";
 import type { z } from "zod";
+import { mapLeaves } from "./conditions.js";
 import { graphProblems } from "./graph.js";
 import { type CompiledNode, type CompiledRule, FlowProblems, type FlowSet, type Problem, qualify } from "./model.js";
-import { cardsFile, type CardsFile } from "../rights/schema.js";
-import { compileCards } from "../rights/load.js";
-import { type Condition, flowFile, type FlowFile, isCardsFile, type Next } from "./schema.js";
+import { type Condition, type FlowFile, type FlowRole, flowFile, type Next, type NodeDef, type NodeRole } from "./schema.js";
 
 export interface SourceFile {
   /** Shown in error messages, e.g. `flows/opening.yaml`. */
@@ -19,45 +16,46 @@ export interface SourceFile {
   text: string;
 }
 
-/** Reads every `*.yaml` file in `dir` and loads them as one flow set. */
-export function loadFlowsFromDir(dir: string): FlowSet {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
-    .sort()
-    .map((f) => ({ path: join(dir, f), text: readFileSync(join(dir, f), "utf8") }));
-  return loadFlows(files);
+/** What the code that uses the flows relies on: each role must exist exactly once. */
+export interface Needs {
+  nodeRoles?: readonly NodeRole[];
+  flowRoles?: readonly FlowRole[];
+}
+
+/**
+ * Parses a YAML data file. Top-level keys starting with "x-" hold YAML anchors (conditions written
+ * once and reused), not data, and are dropped. Returns undefined after recording the problem.
+ */
+export function parseYaml(f: SourceFile, problems: Problem[]): unknown {
+  let raw: unknown;
+  try {
+    raw = parse(f.text, { prettyErrors: true });
+  } catch (e) {
+    const msg = e instanceof YAMLParseError ? (e.message.split("\n")[0] ?? e.message) : String(e);
+    problems.push({ file: f.path, where: "", message: `not valid YAML: ${msg}` });
+    return undefined;
+  }
+  if (raw && typeof raw === "object" && !Array.isArray(raw)) return Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("x-")));
+  return raw;
+}
+
+export function zodProblems(file: string, error: z.ZodError): Problem[] {
+  return error.issues.map((issue) => ({ file, where: issue.path.map(String).join("."), message: issue.message }));
 }
 
 /** Parses, validates and compiles flow files; throws {@link FlowProblems} listing every problem found. */
-export function loadFlows(files: SourceFile[]): FlowSet {
+export function loadFlows(files: SourceFile[], needs: Needs = {}): FlowSet {
   const problems: Problem[] = [];
   const parsed: { file: string; flow: FlowFile }[] = [];
-  const cardFiles: { file: string; cards: CardsFile }[] = [];
   for (const f of files) {
-    let raw: unknown;
-    try {
-      raw = parse(f.text, { prettyErrors: true });
-    } catch (e) {
-      const msg = e instanceof YAMLParseError ? e.message.split("\n")[0]! : String(e);
-      problems.push({ file: f.path, where: "", message: `not valid YAML: ${msg}` });
-      continue;
-    }
-    // Top-level keys starting with "x-" hold YAML anchors (shared conditions), not data.
-    if (raw && typeof raw === "object" && !Array.isArray(raw)) {
-      raw = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("x-")));
-    }
-    if (isCardsFile(raw)) {
-      const cards = cardsFile.safeParse(raw);
-      if (cards.success) cardFiles.push({ file: f.path, cards: cards.data });
-      else problems.push(...zodProblems(f.path, cards.error));
-      continue;
-    }
+    const raw = parseYaml(f, problems);
+    if (raw === undefined) continue;
     const result = flowFile.safeParse(raw);
     if (!result.success) {
       problems.push(...zodProblems(f.path, result.error));
       continue;
     }
-    const expected = basename(f.path).replace(/\.ya?ml$/, "");
+    const expected = (f.path.split("/").pop() ?? f.path).replace(/\.ya?ml$/, "");
     if (result.data.id !== expected) {
       problems.push({ file: f.path, where: "id", message: `the flow id "${result.data.id}" must match the file name "${expected}"` });
       continue;
@@ -67,27 +65,19 @@ export function loadFlows(files: SourceFile[]): FlowSet {
   if (files.length === 0) problems.push({ file: "flows/", where: "", message: "no flow files found" });
   if (problems.length) throw new FlowProblems(problems);
 
-  const set = compile(parsed, problems);
-  if (cardFiles.length > 1) problems.push({ file: cardFiles[1]!.file, where: "", message: `only one cards file is allowed; ${cardFiles[0]!.file} is one already` });
-  if (cardFiles[0]) Object.assign(set, compileCards(set, cardFiles[0].file, cardFiles[0].cards, problems));
+  const set = compile(parsed, problems, needs);
   problems.push(...graphProblems(set));
   if (problems.length) throw new FlowProblems(problems);
   return set;
 }
 
-function zodProblems(file: string, error: z.ZodError): Problem[] {
-  return error.issues.map((issue) => ({
-    file,
-    where: issue.path.map(String).join("."),
-    message: issue.message,
-  }));
-}
-
-function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]): FlowSet {
+function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[], needs: Needs): FlowSet {
   const flows = new Map<string, { id: string; version: number; file: string; start: string }>();
   const nodes = new Map<string, CompiledNode>();
   const contexts = new Set<string>();
   const entries: string[] = [];
+  const roles = new Map<NodeRole, string[]>();
+  const flowRoles = new Map<FlowRole, string[]>();
 
   for (const { file, flow } of parsed) {
     if (flows.has(flow.id)) {
@@ -96,84 +86,101 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
     }
     flows.set(flow.id, { id: flow.id, version: flow.version, file, start: `${flow.id}/${flow.start}` });
     if (flow.entry) entries.push(flow.id);
-    if (!(flow.start in flow.nodes)) {
-      problems.push({ file, where: "start", message: `the start node "${flow.start}" does not exist` });
-    }
+    if (flow.role) flowRoles.set(flow.role, [...(flowRoles.get(flow.role) ?? []), flow.id]);
+    if (!(flow.start in flow.nodes)) problems.push({ file, where: "start", message: `the start node "${flow.start}" does not exist` });
     for (const [id, def] of Object.entries(flow.nodes)) {
-      const ref = `${flow.id}/${id}`;
-      const ns = flow.id;
-      const base: CompiledNode = {
-        ref,
-        flow: flow.id,
-        id,
-        file,
-        type: def.type,
-        textKey: ("text" in def ? def.text : undefined) ?? `${ns}:${id}.text`,
-        required: def.type === "end" || def.type === "route" ? true : (def.required ?? false),
-        aboutPerson: ("about_person" in def && def.about_person) || false,
-        options: [],
-        next: [],
-      };
-      if (def.type !== "end") {
-        if ("help" in def && def.help === true) base.help = [{ key: `${ns}:${id}.help` }];
-        else if ("help" in def && Array.isArray(def.help)) {
-          base.help = def.help.map((h) => ({ key: `${ns}:${id}.${h.text}`, ...(h.if ? { if: qualifyCondition(flow.id, h.if) } : {}) }));
-        }
-        if (def.next !== undefined) base.next = compileNext(flow.id, def.next);
-      }
-      switch (def.type) {
-        case "choice":
-          if (def.result) base.result = true;
-          if (def.review) base.review = true;
-          base.options = def.options.map((o) => {
-            if (o.context) contexts.add(o.context);
-            return {
-              id: o.id,
-              labelKey: o.label ?? `${ns}:${id}.options.${o.id}`,
-              ...(o.next ? { next: qualify(flow.id, o.next) } : {}),
-              ...(o.context ? { context: o.context } : {}),
-            };
-          });
-          break;
-        case "multi":
-          base.options = def.options.map((o) => ({
-            id: o.id,
-            labelKey: o.label ?? `${ns}:${id}.options.${o.id}`,
-            ...(o.exclusive ? { exclusive: true } : {}),
-          }));
-          if (def.summary) base.summaryKey = `${ns}:${id}.summary`;
-          break;
-        case "end":
-          if (def.result) base.result = true;
-          if (def.final) base.final = true;
-          if (def.action) base.action = def.action;
-          break;
-        case "text":
-          base.maxLength = def.max_length;
-          break;
-        case "number":
-          base.min = def.min;
-          base.max = def.max;
-          break;
-        case "date":
-          base.allowFuture = def.allow_future;
-          break;
-      }
-      nodes.set(ref, base);
+      const node = compileNode(flow.id, id, file, def);
+      for (const o of node.type === "choice" ? node.options : []) if (o.context) contexts.add(o.context);
+      if (node.role) roles.set(node.role, [...(roles.get(node.role) ?? []), node.ref]);
+      nodes.set(node.ref, node);
     }
   }
   if (entries.length !== 1) {
     problems.push({
       file: "flows/",
       where: "entry",
-      message:
-        entries.length === 0
-          ? "no flow is marked `entry: true`"
-          : `only one flow may be marked \`entry: true\`, found: ${entries.join(", ")}`,
+      message: entries.length === 0 ? "no flow is marked `entry: true`" : `only one flow may be marked \`entry: true\`, found: ${entries.join(", ")}`,
     });
   }
+  const once = <R extends string>(kind: string, found: Map<R, string[]>, needed: readonly R[] | undefined): Map<R, string> => {
+    const out = new Map<R, string>();
+    for (const [role, refs] of found) {
+      if (refs.length > 1) problems.push({ file: "flows/", where: "role", message: `the ${kind} role "${role}" is given to ${refs.join(" and ")}: it must be given once` });
+      else if (refs[0]) out.set(role, refs[0]);
+    }
+    for (const role of needed ?? []) {
+      if (!found.has(role)) problems.push({ file: "flows/", where: "role", message: `no ${kind} has the role "${role}", which Qadam relies on: add \`role: ${role}\`` });
+    }
+    return out;
+  };
   const entryFlow = flows.get(entries[0] ?? "");
-  return { entry: entryFlow?.start ?? "", flows, nodes, contexts: [...contexts].sort(), cards: [] };
+  return {
+    entry: entryFlow?.start ?? "",
+    flows,
+    nodes,
+    contexts: [...contexts].sort(),
+    roles: once("node", roles, needs.nodeRoles),
+    flowRoles: once("flow", flowRoles, needs.flowRoles),
+  };
+}
+
+/** One node of the schema, compiled: one case per node type. */
+function compileNode(flow: string, id: string, file: string, def: NodeDef): CompiledNode {
+  const ref = `${flow}/${id}`;
+  const base = {
+    ref,
+    flow,
+    id,
+    file,
+    textKey: ("text" in def ? def.text : undefined) ?? `${flow}:${id}.text`,
+    aboutPerson: ("about_person" in def && def.about_person) || false,
+    next: "next" in def && def.next !== undefined ? compileNext(flow, def.next) : [],
+    ...("role" in def && def.role ? { role: def.role } : {}),
+    ...helpOf(flow, id, def),
+  };
+  const label = (o: { id: string; label?: string | undefined }) => o.label ?? `${flow}:${id}.options.${o.id}`;
+  switch (def.type) {
+    case "info":
+      return { ...base, type: "info" };
+    case "route":
+      return { ...base, type: "route" };
+    case "end":
+      return { ...base, type: "end", result: def.result ?? false, final: def.final ?? false, ...(def.action ? { action: def.action } : {}) };
+    case "choice":
+      return {
+        ...base,
+        type: "choice",
+        required: def.required ?? false,
+        result: def.result ?? false,
+        review: def.review ?? false,
+        options: def.options.map((o) => ({
+          id: o.id,
+          labelKey: label(o),
+          ...(o.next ? { next: qualify(flow, o.next) } : {}),
+          ...(o.context ? { context: o.context } : {}),
+        })),
+      };
+    case "multi":
+      return {
+        ...base,
+        type: "multi",
+        required: def.required ?? false,
+        options: def.options.map((o) => ({ id: o.id, labelKey: label(o), ...(o.exclusive ? { exclusive: true } : {}) })),
+        ...(def.summary ? { summaryKey: `${flow}:${id}.summary` } : {}),
+      };
+    case "text":
+      return { ...base, type: "text", required: def.required ?? false, maxLength: def.max_length };
+    case "number":
+      return { ...base, type: "number", required: def.required ?? false, min: def.min, max: def.max };
+    case "date":
+      return { ...base, type: "date", required: def.required ?? false, allowFuture: def.allow_future };
+  }
+}
+
+function helpOf(flow: string, id: string, def: NodeDef): { help?: CompiledNode["help"] } {
+  if (!("help" in def) || !def.help) return {};
+  if (def.help === true) return { help: [{ key: `${flow}:${id}.help` }] };
+  return { help: def.help.map((h) => ({ key: `${flow}:${id}.${h.text}`, ...(h.if ? { if: qualifyCondition(flow, h.if) } : {}) })) };
 }
 
 function compileNext(flow: string, next: Next): CompiledRule[] {
@@ -181,9 +188,4 @@ function compileNext(flow: string, next: Next): CompiledRule[] {
   return next.map((r) => ({ goto: qualify(flow, r.goto), ...(r.if ? { if: qualifyCondition(flow, r.if) } : {}) }));
 }
 
-function qualifyCondition(flow: string, c: Condition): Condition {
-  if ("all" in c) return { all: c.all.map((x) => qualifyCondition(flow, x)) };
-  if ("any" in c) return { any: c.any.map((x) => qualifyCondition(flow, x)) };
-  if ("not" in c) return { not: qualifyCondition(flow, c.not) };
-  return { ...c, answer: qualify(flow, c.answer) };
-}
+const qualifyCondition = (flow: string, c: Condition): Condition => mapLeaves(c, (l) => ({ ...l, answer: qualify(flow, l.answer) }));

@@ -4,7 +4,8 @@
  * or the rule that leads along it.
  */
 import type { TFunction } from "i18next";
-import { type CompiledNode, type FlowSet } from "./model.js";
+import { foldCondition, type Leaf } from "./conditions.js";
+import { type CompiledNode, type FlowSet, isQuestion, nodeAt, optionsOf } from "./model.js";
 import type { Condition } from "./schema.js";
 
 const SHAPES: Record<CompiledNode["type"], [string, string]> = {
@@ -24,10 +25,11 @@ function label(s: string, max = 60): string {
   return flat.length > max ? flat.slice(0, max - 1) + "…" : flat;
 }
 
-function describe(c: Condition): string {
-  if ("all" in c) return c.all.map(describe).join(" and ");
-  if ("any" in c) return c.any.map(describe).join(" or ");
-  if ("not" in c) return `not ${describe(c.not)}`;
+/** A condition in words, for the diagram's arrows. */
+const describe = (c: Condition): string =>
+  foldCondition<string>(c, { leaf: describeLeaf, all: (xs) => xs.join(" and "), any: (xs) => xs.join(" or "), not: (x) => `not ${x}` });
+
+function describeLeaf(c: Leaf): string {
   const q = c.answer.split("/")[1];
   if ("is" in c) return `${q} = ${c.is}`;
   if ("in" in c) return `${q} in ${c.in.join(", ")}`;
@@ -49,16 +51,16 @@ export function flowToMermaid(set: FlowSet, flowId: string, t: TFunction): strin
     lines.push(`  ${id(n.ref)}${open}"${n.id}${text}"${close}`);
   }
   for (const n of nodes) {
-    for (const o of n.options) if (o.next) lines.push(`  ${id(n.ref)} -->|"${label(t(o.labelKey) as string, 30)}"| ${id(o.next)}`);
-    const rest = n.options.filter((o) => !o.next).map((o) => label(t(o.labelKey) as string, 30));
+    for (const o of optionsOf(n)) if (o.next) lines.push(`  ${id(n.ref)} -->|"${label(t(o.labelKey) as string, 30)}"| ${id(o.next)}`);
+    const rest = optionsOf(n).filter((o) => !o.next).map((o) => label(t(o.labelKey) as string, 30));
     for (const r of n.next) {
       const why = r.if ? describe(r.if) : n.next.length > 1 ? "otherwise" : n.type === "choice" && rest.length ? rest.join(" / ") : "";
       if (!set.nodes.has(r.goto)) continue;
-      const external = set.nodes.get(r.goto)!.flow !== flowId;
+      const external = nodeAt(set, r.goto).flow !== flowId;
       if (external && !lines.some((l) => l.startsWith(`  ${id(r.goto)}`))) lines.push(`  ${id(r.goto)}>"→ ${r.goto}"]`);
       lines.push(`  ${id(n.ref)} -->${why ? `|"${label(why, 40)}"|` : ""} ${id(r.goto)}`);
     }
-    if (!n.required && n.type !== "info" && n.type !== "end") lines.push(`  %% ${n.id} can be skipped`);
+    if (isQuestion(n) && !n.required) lines.push(`  %% ${n.id} can be skipped`);
   }
   return lines.join("\n");
 }

@@ -2,7 +2,7 @@
  * The compiled form of the flows: what the engine walks. Targets are qualified (`flow/node`) and
  * text keys resolved, so the engine never has to know file names or key conventions.
  */
-import type { Condition, NodeType } from "./schema.js";
+import type { Condition, FlowRole, NodeAction, NodeRole } from "./schema.js";
 
 export interface CompiledOption {
   id: string;
@@ -18,36 +18,80 @@ export interface CompiledRule {
   goto: string;
 }
 
-export interface CompiledNode {
+/** A help text under a question: the first whose condition holds is shown. */
+export interface HelpText {
+  key: string;
+  if?: Condition;
+}
+
+/** What every compiled node has, whatever its type. */
+interface NodeBase {
   /** `flow/node`: the id used in answers, paths and callback data. */
   ref: string;
   flow: string;
   id: string;
   /** The file the node came from, for error messages. */
   file: string;
-  type: NodeType;
   textKey: string;
-  /** Help texts, the first whose condition holds is shown (one without a condition always holds). */
-  help?: { key: string; if?: Condition }[];
-  required: boolean;
   aboutPerson: boolean;
-  options: CompiledOption[];
+  /** What the code relies on this node for (`role:` in the flow file), so no code names a node id. */
+  role?: NodeRole;
+  help?: HelpText[];
   next: CompiledRule[];
-  maxLength?: number;
-  min?: number;
-  max?: number;
-  allowFuture?: boolean;
-  /** Multi nodes: listed in the result's needs summary under `summaryKey`. */
-  summaryKey?: string;
-  /** Show the summary and the cards that apply. */
-  result?: boolean;
-  /** Choice nodes: list every answer with a "change" button. */
-  review?: boolean;
-  /** End nodes: no way back. */
-  final?: boolean;
-  /** End nodes: what the bot does on arrival. */
-  action?: "send_referral";
 }
+
+interface QuestionBase extends NodeBase {
+  /** No "Skip" button. */
+  required: boolean;
+}
+
+export interface InfoNode extends NodeBase {
+  type: "info";
+}
+export interface RouteNode extends NodeBase {
+  type: "route";
+}
+export interface EndNode extends NodeBase {
+  type: "end";
+  /** Show the summary and the cards that apply. */
+  result: boolean;
+  /** No way back. */
+  final: boolean;
+  /** What the bot does on arrival. */
+  action?: NodeAction;
+}
+export interface ChoiceNode extends QuestionBase {
+  type: "choice";
+  options: CompiledOption[];
+  /** Show the summary and the cards that apply. */
+  result: boolean;
+  /** List every answer with a "change" button. */
+  review: boolean;
+}
+export interface MultiNode extends QuestionBase {
+  type: "multi";
+  options: CompiledOption[];
+  /** Listed in the result's needs summary under this key. */
+  summaryKey?: string;
+}
+export interface TextNode extends QuestionBase {
+  type: "text";
+  maxLength: number;
+}
+export interface NumberNode extends QuestionBase {
+  type: "number";
+  min: number;
+  max: number;
+}
+export interface DateNode extends QuestionBase {
+  type: "date";
+  allowFuture: boolean;
+}
+
+/** A compiled node: a tagged union like the schema, so each type carries exactly its own fields. */
+export type CompiledNode = InfoNode | RouteNode | EndNode | ChoiceNode | MultiNode | TextNode | NumberNode | DateNode;
+/** A node a person answers (or skips). */
+export type QuestionNode = ChoiceNode | MultiNode | TextNode | NumberNode | DateNode;
 
 export interface CompiledFlow {
   id: string;
@@ -63,35 +107,10 @@ export interface FlowSet {
   nodes: ReadonlyMap<string, CompiledNode>;
   /** Every i18next context an option can switch on (e.g. "family"). */
   contexts: readonly string[];
-  /** Rights and remedies cards, in the order they are shown. */
-  cards: readonly CompiledCard[];
-  /** Kinds of case needed that no card stands for, by condition. */
-  extraSpecialties?: Readonly<Record<string, Condition>>;
-}
-
-export interface CompiledCard {
-  id: string;
-  file: string;
-  specialty?: string;
-  titleKey: string;
-  when?: Condition;
-  /** A deadline that may be running: always (`true`) or where the condition holds. */
-  deadline?: true | Condition;
-  parts: { key: string; if?: Condition }[];
-  cite: CompiledCite[];
-}
-
-export interface CompiledCite {
-  source: string;
-  url: string;
-  labelKey: string;
-  /** Article(s) cited, e.g. "38" or "417–419". */
-  at?: string;
-  if?: Condition;
-  /** When the statements were checked against this source (YYYY-MM-DD). */
-  checked: string;
-  official: boolean;
-  country?: "kz" | "uz";
+  /** The node that has each role (`role:` in the flow files). */
+  roles: ReadonlyMap<NodeRole, string>;
+  /** The flow that has each role. */
+  flowRoles: ReadonlyMap<FlowRole, string>;
 }
 
 /** One thing wrong with a flow, a locale or the partners file, named so an editor can find it. */
@@ -113,7 +132,38 @@ export class FlowProblems extends Error {
   }
 }
 
-export const isQuestion = (n: CompiledNode): boolean => n.type !== "info" && n.type !== "end" && n.type !== "route";
+export const isQuestion = (n: CompiledNode): n is QuestionNode => "required" in n;
+
+/** The options of a choice or multi question; none for any other node. */
+export const optionsOf = (n: CompiledNode): readonly CompiledOption[] => (n.type === "choice" || n.type === "multi" ? n.options : []);
+
+/** Nodes that show the summary and the rights cards. */
+export const isResult = (n: CompiledNode): boolean => (n.type === "choice" || n.type === "end") && n.result;
+
+/**
+ * The node at `ref`. Every ref the engine handles comes from the compiled set (the entry, a
+ * validated target, a path), so a miss is a bug in Qadam, not bad input: it throws.
+ */
+export function nodeAt(set: FlowSet, ref: string): CompiledNode {
+  const node = set.nodes.get(ref);
+  if (!node) throw new Error(`no node "${ref}" in the flows`);
+  return node;
+}
+
+/** The node that has this role (the loader checked that it exists exactly once). */
+export function refOf(set: FlowSet, role: NodeRole): string {
+  const ref = set.roles.get(role);
+  if (!ref) throw new Error(`no node has the role "${role}"`);
+  return ref;
+}
+
+/** The flow that has this role. */
+export function flowOf(set: FlowSet, role: FlowRole): CompiledFlow {
+  const id = set.flowRoles.get(role);
+  const flow = id === undefined ? undefined : set.flows.get(id);
+  if (!flow) throw new Error(`no flow has the role "${role}"`);
+  return flow;
+}
 
 /** Qualify a target written inside `flow`: `node` → `flow/node`, `other/node` stays. */
 export const qualify = (flow: string, t: string): string => (t.includes("/") ? t : `${flow}/${t}`);

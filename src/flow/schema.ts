@@ -86,7 +86,27 @@ export type Next = z.infer<typeof next>;
  */
 export const helpVariant = z.strictObject({ text: slug, if: condition.optional() });
 
+/**
+ * Roles: what the code relies on a node for. The code looks nodes up by role, never by id, so a
+ * node can be renamed in YAML without silently breaking, say, matching with partner lawyers; the
+ * loader checks that every role the code needs exists exactly once.
+ * - country: which country's law applies (cards, partner matching, the envelope header);
+ * - note: the free note (goes into the dossier's own field, never stays after sending);
+ * - contact, contact_detail: how the lawyer may reach the person (likewise);
+ * - keep: whether the person keeps their answers after sending.
+ */
+export const NODE_ROLES = ["country", "note", "contact", "contact_detail", "keep"] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+/** referral: the flow of the referral screens (consent, contact, review), kept out of the dossier's answers. */
+export const FLOW_ROLES = ["referral"] as const;
+export type FlowRole = (typeof FLOW_ROLES)[number];
+/** Something the bot does when a person arrives at an end node (outside the pure engine). */
+export const NODE_ACTIONS = ["send_referral"] as const;
+export type NodeAction = (typeof NODE_ACTIONS)[number];
+
 const common = {
+  /** What the code relies on this node for; see NODE_ROLES. */
+  role: z.enum(NODE_ROLES).optional(),
   /** Overrides the conventional text key. */
   text: i18nKey.optional(),
   /** The node has a help text (`<node>.help`), shown under the question; or variants by condition. */
@@ -155,7 +175,7 @@ export const node = z.discriminatedUnion("type", [
     /** No way back from here (e.g. after a referral was sent): no Back button, /back does nothing. */
     final: z.boolean().optional(),
     /** Something the bot does when a person arrives here (outside the pure engine). */
-    action: z.enum(["send_referral"]).optional(),
+    action: z.enum(NODE_ACTIONS).optional(),
   }),
   /** Branches only: never shown, never answered; the engine passes straight through it. */
   z.strictObject({ type: z.literal("route"), next }),
@@ -168,10 +188,9 @@ export const flowFile = z.strictObject({
   version: z.number().int().min(1),
   /** The flow every interview starts with. Exactly one flow has it. */
   entry: z.boolean().optional(),
+  /** What the code relies on this flow for; see FLOW_ROLES. */
+  role: z.enum(FLOW_ROLES).optional(),
   start: slug,
   nodes: z.record(slug, node).refine((nodes) => Object.keys(nodes).length > 0, "a flow needs at least one node"),
 });
 export type FlowFile = z.infer<typeof flowFile>;
-
-/** Does the parsed YAML look like a cards file rather than a flow? */
-export const isCardsFile = (raw: unknown): boolean => typeof raw === "object" && raw !== null && "cards" in raw;

@@ -5,15 +5,14 @@
  */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { SPECIALTIES } from "../rights/specialties.js";
 import { z } from "zod";
 import { FlowProblems, type Problem } from "../flow/model.js";
 import { slug } from "../flow/schema.js";
 import { LANGS } from "../i18n/index.js";
 import { publicKey32 } from "./keys.js";
 
-/** Kinds of case a partner takes; the rights cards map to them (flows/rights.yaml). */
-export const SPECIALTIES = ["compensation", "review", "torture", "financial_list", "un_complaints", "medical"] as const;
-export type Specialty = (typeof SPECIALTIES)[number];
+export { SPECIALTIES, type Specialty } from "../rights/specialties.js";
 
 const transport = z.discriminatedUnion("type", [
   /** A Telegram chat (a lawyer's private chat with the bot, or a group): the envelope arrives as a document. */

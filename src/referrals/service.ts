@@ -4,11 +4,15 @@
  * `sendReferral` touches the store and the dispatcher.
  */
 import type { i18n } from "i18next";
-import { parseTelegramHtml } from "../bot/telegram-rules.js";
-import { translate } from "../bot/render.js";
-import { type Answer, answerMsg, type InterviewState, questionMsg, walk } from "../flow/engine.js";
-import { type FlowSet, isQuestion } from "../flow/model.js";
+import type { Answer } from "../flow/answers.js";
+import type { InterviewState } from "../flow/engine.js";
+import { type FlowSet, flowOf, isQuestion, isResult, nodeAt, refOf } from "../flow/model.js";
+import { walk } from "../flow/path.js";
+import { answerMsg, questionMsg } from "../flow/view.js";
+import { type Msg, translate } from "../i18n/translate.js";
 import { applicableCards, neededSpecialties } from "../rights/evaluate.js";
+import type { CardSet } from "../rights/model.js";
+import { parseTelegramHtml } from "../telegram/html.js";
 import { type Dossier, dossierSchema, HEADINGS } from "./dossier.js";
 import { type Envelope, parseEnvelope, seal } from "./envelope.js";
 import { fromB64 } from "./keys.js";
@@ -16,12 +20,12 @@ import { type Directory, matchPartners, type Partner } from "./partners.js";
 import type { Dispatcher } from "./delivery.js";
 import type { ReferralStore } from "./store.js";
 
-/** Answers that go into the dossier's own fields rather than the list, and never stay on the server. */
-export const CONTACT_REF = "referral/contact";
-export const CONTACT_DETAIL_REF = "referral/contact_detail";
-export const NOTE_REF = "needs/note";
-/** Whether the person keeps their other answers on the server after sending. */
-export const KEEP_REF = "referral/keep";
+/*
+ * The nodes this module relies on are found by their role in the flow data (`role: country`,
+ * `note`, `contact`, `contact_detail`, `keep`, and the flow with `role: referral`), never by id:
+ * the contact details and the note go into the dossier's own fields rather than the list, and
+ * never stay on the server; `keep` says whether the other answers do.
+ */
 
 export interface Recipients {
   triage: Directory["triage"];
@@ -31,10 +35,9 @@ export interface Recipients {
 const valueOf = (a: Answer | undefined) => (a?.kind === "value" ? a.value : undefined);
 
 /** Who will read this person's referral: the triage desk always, and the matched partners. */
-export function recipientsFor(flows: FlowSet, dir: Directory, answers: Record<string, Answer>, language: string): Recipients {
-  const country = valueOf(answers["opening/country"]);
-  const partners =
-    typeof country === "string" ? matchPartners(dir, { country, language, specialties: neededSpecialties(flows, answers) }) : [];
+export function recipientsFor(flows: FlowSet, cards: CardSet, dir: Directory, answers: Readonly<Record<string, Answer>>, language: string): Recipients {
+  const country = valueOf(answers[refOf(flows, "country")]);
+  const partners = typeof country === "string" ? matchPartners(dir, { country, language, specialties: neededSpecialties(cards, answers) }) : [];
   return { triage: dir.triage, partners };
 }
 
@@ -48,6 +51,7 @@ const firstLine = (text: string) => (text.split("\n").find((l) => l.trim()) ?? "
 /** The dossier for this interview, with every recipient language's texts. */
 export function buildDossier(
   flows: FlowSet,
+  cardSet: CardSet,
   i18n: i18n,
   state: InterviewState,
   meta: { code: string; created: string; language: string; languages: string[]; retention: (lang: string) => string },
@@ -55,24 +59,31 @@ export function buildDossier(
   const path = walk(flows, state.answers).path;
   // The interview's answers; the referral screens (consent, contact, review) and the result's
   // question go into their own fields or nowhere.
+  const referralFlow = flowOf(flows, "referral");
+  const noteRef = refOf(flows, "note");
   const answered = path.filter((ref) => {
-    const n = flows.nodes.get(ref)!;
-    return isQuestion(n) && n.flow !== "referral" && ref !== NOTE_REF && !n.result && !n.review;
+    const n = nodeAt(flows, ref);
+    return isQuestion(n) && n.flow !== referralFlow.id && ref !== noteRef && !isResult(n) && !(n.type === "choice" && n.review);
   });
-  const cards = applicableCards(flows, state.answers);
-  const contactHow = valueOf(state.answers[CONTACT_REF]);
+  const cards = applicableCards(cardSet, state.answers);
+  const contactHow = valueOf(state.answers[refOf(flows, "contact")]);
   const contact = { how: (typeof contactHow === "string" ? contactHow : "none") as Dossier["contact"]["how"] };
-  const detail = valueOf(state.answers[CONTACT_DETAIL_REF]);
-  const note = valueOf(state.answers[NOTE_REF]);
+  const detail = valueOf(state.answers[refOf(flows, "contact_detail")]);
+  const note = valueOf(state.answers[noteRef]);
   const texts: Dossier["texts"] = {};
   for (const lang of meta.languages) {
     const t = i18n.getFixedT(lang);
     const g = { retention: meta.retention(lang), recipients: "", referral_retention: "", code: meta.code };
-    const tx = (m: Parameters<typeof translate>[1]) => plain(translate(t, m, undefined, g));
+    const tx = (m: Msg) => plain(translate(t, m, undefined, g));
+    const question = (ref: string) => firstLine(tx(questionMsg(flows, nodeAt(flows, ref), state.answers)));
+    const answer = (ref: string) => {
+      const a = state.answers[ref];
+      return a ? tx(answerMsg(nodeAt(flows, ref), a)) : "";
+    };
     texts[lang] = {
       headings: Object.fromEntries(HEADINGS.map((h) => [h, t(`referral:doc.${h}`) as string])),
-      questions: Object.fromEntries(answered.map((ref) => [ref, firstLine(tx(questionMsg(flows, flows.nodes.get(ref)!, state.answers)))])),
-      answers: Object.fromEntries(answered.map((ref) => [ref, tx(answerMsg(flows, flows.nodes.get(ref)!, state.answers[ref]!))])),
+      questions: Object.fromEntries(answered.map((ref) => [ref, question(ref)])),
+      answers: Object.fromEntries(answered.map((ref) => [ref, answer(ref)])),
       cards: Object.fromEntries(cards.map((c) => [c.id, tx(c.title)])),
       contact: contact.how === "none" ? (t("referral:doc.skipped") as string) : tx({ key: `referral:contact.options.${contact.how}` }),
     };
@@ -82,12 +93,12 @@ export function buildDossier(
     v: 1,
     code: meta.code,
     created: meta.created,
-    consent: { version: flows.flows.get("referral")?.version ?? 0, at: meta.created },
+    consent: { version: referralFlow.version, at: meta.created },
     language: meta.language,
     flows: { ...state.versions },
     answers: answered.map((ref) => {
-      const a = state.answers[ref]!;
-      return { ref, value: a.kind === "value" ? a.value : null };
+      const a = state.answers[ref];
+      return { ref, value: a?.kind === "value" ? a.value : null };
     }),
     cards: cards.map((c) => c.id),
     contact: { ...contact, ...(typeof detail === "string" ? { detail } : {}) },
@@ -99,6 +110,7 @@ export function buildDossier(
 
 export interface ReferralService {
   flows: FlowSet;
+  cards: CardSet;
   i18n: i18n;
   directory: Directory;
   store: ReferralStore;
@@ -122,11 +134,11 @@ export async function sendReferral(
     await svc.dispatcher.dispatch(meta.code, envelope.header.recipients.map((x) => x.name));
     return envelope;
   }
-  const r = recipientsFor(svc.flows, svc.directory, state.answers, meta.language);
+  const r = recipientsFor(svc.flows, svc.cards, svc.directory, state.answers, meta.language);
   const everyone = [{ id: "triage", languages: r.triage.languages as string[], key: r.triage.public_key }, ...r.partners.map((p) => ({ id: p.id, languages: p.languages as string[], key: p.public_key }))];
   const languages = [...new Set([meta.language, ...everyone.flatMap((x) => x.languages)])];
-  const dossier = buildDossier(svc.flows, svc.i18n, state, { ...meta, languages });
-  const country = valueOf(state.answers["opening/country"]);
+  const dossier = buildDossier(svc.flows, svc.cards, svc.i18n, state, { ...meta, languages });
+  const country = valueOf(state.answers[refOf(svc.flows, "country")]);
   const envelope = seal(
     dossier,
     { code: meta.code, created: meta.created, country: typeof country === "string" ? country : "other" },
@@ -144,18 +156,21 @@ export async function sendReferral(
 
 /**
  * What stays of the interview once a referral is sealed. Nothing, unless the person chose to keep
- * their answers (the `referral/keep` question, asked before sending; skipping it means delete).
+ * their answers (the question with `role: keep`, asked before sending; skipping it means delete).
  * Even then: no contact details, no note, nothing of the referral screens; the person is back at
  * their result (summary and cards).
  */
 export function afterSending(flows: FlowSet, state: InterviewState): InterviewState | undefined {
-  if (valueOf(state.answers[KEEP_REF]) !== "keep") return undefined;
+  if (valueOf(state.answers[refOf(flows, "keep")]) !== "keep") return undefined;
+  const noteRef = refOf(flows, "note");
+  const referralFlow = flowOf(flows, "referral").id;
   const answers: Record<string, Answer> = {};
   for (const [ref, a] of Object.entries(state.answers)) {
-    if (ref === NOTE_REF || ref.startsWith("referral/") || flows.nodes.get(ref)?.result) continue;
+    const node = flows.nodes.get(ref);
+    if (ref === noteRef || !node || node.flow === referralFlow || isResult(node)) continue;
     answers[ref] = a;
   }
   // The note is gone; marked passed so that the person comes back to their result, not to it.
-  if (NOTE_REF in state.answers) answers[NOTE_REF] = { kind: "skipped" };
+  if (noteRef in state.answers) answers[noteRef] = { kind: "skipped" };
   return { node: walk(flows, answers).at, answers, versions: state.versions, step: state.step + 1 };
 }

@@ -3,9 +3,15 @@
  * functions of the answers, like the engine. Only answers still on the person's path count (the
  * engine prunes the rest), so an abandoned branch never produces a card.
  */
-import type { Answer, Msg } from "../flow/engine.js";
-import { answerMsg, holds, walk } from "../flow/engine.js";
-import type { FlowSet } from "../flow/model.js";
+import type { Answer } from "../flow/answers.js";
+import { holds } from "../flow/conditions.js";
+import { type FlowSet, nodeAt } from "../flow/model.js";
+import { walk } from "../flow/path.js";
+import { answerMsg } from "../flow/view.js";
+import type { Msg } from "../i18n/translate.js";
+import type { Condition } from "../flow/schema.js";
+import type { CardSet } from "./model.js";
+import type { Specialty } from "./specialties.js";
 
 export interface CardView {
   id: string;
@@ -29,7 +35,7 @@ export interface ResultView {
  * The cards that apply, in the file's order, except that cards whose deadline may be running come
  * first: a deadline that may be running is the first thing a person reads.
  */
-export function applicableCards(set: FlowSet, answers: Record<string, Answer>): CardView[] {
+export function applicableCards(set: CardSet, answers: Readonly<Record<string, Answer>>): CardView[] {
   const cards = set.cards
     .filter((c) => !c.when || holds(c.when, answers))
     .map((c) => ({
@@ -56,27 +62,27 @@ export function checkedRange(cards: CardView[]): { from: string; to: string } | 
   return dates.length ? { from: dates[0]!, to: dates[dates.length - 1]! } : undefined;
 }
 
-export function needsSummary(set: FlowSet, answers: Record<string, Answer>): ResultView["summary"] {
+export function needsSummary(set: FlowSet, answers: Readonly<Record<string, Answer>>): ResultView["summary"] {
   const out: ResultView["summary"] = [];
   for (const ref of walk(set, answers).path) {
-    const node = set.nodes.get(ref)!;
-    const a = answers[ref]!;
-    if (!node.summaryKey || a.kind !== "value" || !Array.isArray(a.value)) continue;
+    const node = nodeAt(set, ref);
+    const a = answers[ref];
+    if (node.type !== "multi" || !node.summaryKey || a?.kind !== "value" || !Array.isArray(a.value)) continue;
     const chosen = a.value.filter((id) => !node.options.find((o) => o.id === id)?.exclusive);
     if (chosen.length === 0) continue;
-    out.push({ label: { key: node.summaryKey }, answer: answerMsg(set, node, { kind: "value", value: chosen }) });
+    out.push({ label: { key: node.summaryKey }, answer: answerMsg(node, { kind: "value", value: chosen }) });
   }
   return out;
 }
 
-export function resultView(set: FlowSet, answers: Record<string, Answer>): ResultView {
-  const cards = applicableCards(set, answers);
+export function resultView(flows: FlowSet, cardSet: CardSet, answers: Readonly<Record<string, Answer>>): ResultView {
+  const cards = applicableCards(cardSet, answers);
   const checked = checkedRange(cards);
-  return { summary: needsSummary(set, answers), cards, ...(checked ? { checked } : {}) };
+  return { summary: needsSummary(flows, answers), cards, ...(checked ? { checked } : {}) };
 }
 
 /** The countries whose law the cited sources are about, card by card (for the country checks). */
-export function citedCountries(set: FlowSet, answers: Record<string, Answer>): Set<"kz" | "uz"> {
+export function citedCountries(set: CardSet, answers: Readonly<Record<string, Answer>>): Set<"kz" | "uz"> {
   const out = new Set<"kz" | "uz">();
   for (const c of set.cards) {
     if (c.when && !holds(c.when, answers)) continue;
@@ -86,9 +92,9 @@ export function citedCountries(set: FlowSet, answers: Record<string, Answer>): S
 }
 
 /** The kinds of case (partner specialties) a referral needs: those of the cards that apply, and the extras. */
-export function neededSpecialties(set: FlowSet, answers: Record<string, Answer>): string[] {
-  const out = new Set<string>();
+export function neededSpecialties(set: CardSet, answers: Readonly<Record<string, Answer>>): Specialty[] {
+  const out = new Set<Specialty>();
   for (const c of set.cards) if (c.specialty && (!c.when || holds(c.when, answers))) out.add(c.specialty);
-  for (const [name, c] of Object.entries(set.extraSpecialties ?? {})) if (holds(c, answers)) out.add(name);
+  for (const [name, c] of Object.entries(set.extraSpecialties) as [Specialty, Condition][]) if (holds(c, answers)) out.add(name);
   return [...out].sort();
 }

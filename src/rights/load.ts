@@ -1,19 +1,15 @@
 /**
- * Compiles the cards file against the flows: every condition must name a real question
- * (`flow/node`) and real options, every cited source must be declared.
+ * Loads the cards file (`flows/rights.yaml`) as a set of its own, against the flows: every
+ * condition must name a real question (`flow/node`) and real options, every cited source must be
+ * declared, dated and honestly marked official or not.
  */
+import { leaves } from "../flow/conditions.js";
 import { conditionProblems } from "../flow/graph.js";
-import type { CompiledCard, FlowSet, Problem } from "../flow/model.js";
+import { parseYaml, type SourceFile, zodProblems } from "../flow/load.js";
+import { FlowProblems, type FlowSet, type Problem } from "../flow/model.js";
 import type { Condition } from "../flow/schema.js";
-import type { CardsFile } from "./schema.js";
-
-/** Cards refer to questions of any flow, so every reference is written `flow/node`. */
-function unqualified(c: Condition): string[] {
-  if ("all" in c) return c.all.flatMap(unqualified);
-  if ("any" in c) return c.any.flatMap(unqualified);
-  if ("not" in c) return unqualified(c.not);
-  return c.answer.includes("/") ? [] : [c.answer];
-}
+import type { CardSet, CompiledCard } from "./model.js";
+import { type CardsFile, cardsFile } from "./schema.js";
 
 /**
  * Hosts whose pages are the official text (statutes, UN documents and treaty records). A source
@@ -22,12 +18,28 @@ function unqualified(c: Condition): string[] {
  */
 const OFFICIAL_HOSTS = ["adilet.zan.kz", "lex.uz", "undocs.org", "docs.un.org", "documents.un.org", "www.ohchr.org", "docstore.ohchr.org", "treaties.un.org", "legal.un.org"];
 
-export function compileCards(set: FlowSet, file: string, data: CardsFile, problems: Problem[]): Pick<FlowSet, "cards" | "extraSpecialties"> {
+/** Parses and compiles the cards file; throws {@link FlowProblems} listing every problem found. */
+export function loadCards(file: SourceFile, flows: FlowSet): CardSet {
+  const problems: Problem[] = [];
+  const raw = parseYaml(file, problems);
+  let cards: CardSet = { cards: [], extraSpecialties: {} };
+  if (raw !== undefined) {
+    const parsed = cardsFile.safeParse(raw);
+    if (parsed.success) cards = compileCards(flows, file.path, parsed.data, problems);
+    else problems.push(...zodProblems(file.path, parsed.error));
+  }
+  if (problems.length) throw new FlowProblems(problems);
+  return cards;
+}
+
+function compileCards(set: FlowSet, file: string, data: CardsFile, problems: Problem[]): CardSet {
   const seen = new Set<string>();
+  // Cards refer to questions of any flow, so every reference is written `flow/node`.
   const check = (where: string, c: Condition | undefined) => {
     if (!c) return;
-    for (const ref of unqualified(c)) problems.push({ file, where, message: `write "${ref}" as flow/node: cards can ask about any flow` });
-    if (unqualified(c).length === 0) for (const message of conditionProblems(set, c)) problems.push({ file, where, message });
+    const bare = leaves(c).filter((l) => !l.answer.includes("/"));
+    for (const l of bare) problems.push({ file, where, message: `write "${l.answer}" as flow/node: cards can ask about any flow` });
+    if (bare.length === 0) for (const message of conditionProblems(set, c)) problems.push({ file, where, message });
   };
   const cards: CompiledCard[] = data.cards.map((card, i) => {
     const at = `cards.${i} (${card.id})`;
@@ -76,5 +88,5 @@ export function compileCards(set: FlowSet, file: string, data: CardsFile, proble
     if (s.official && !onOfficialHost) problems.push({ file, where: `sources.${id}`, message: `${host} does not publish official texts: mark it official: false and label it as a secondary source` });
     if (!s.official && onOfficialHost) problems.push({ file, where: `sources.${id}`, message: `${host} publishes official texts: mark it official: true` });
   }
-  return { cards, extraSpecialties: extra as Record<string, Condition> };
+  return { cards, extraSpecialties: extra };
 }

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { condition, slug } from "../flow/schema.js";
-import { SPECIALTIES } from "../referrals/partners.js";
+import { SPECIALTIES } from "./specialties.js";
 
 /**
  * A source a card cites. `official`: the text itself (adilet.zan.kz, lex.uz, a UN document or

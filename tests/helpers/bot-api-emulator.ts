@@ -6,7 +6,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Update } from "grammy/types";
-import { parseTelegramHtml, refusal } from "../../src/bot/telegram-rules.js";
+import { parseTelegramHtml } from "../../src/telegram/html.js";
+import { refusal } from "../../src/telegram/rules.js";
 import { freePort } from "./redis.js";
 
 export interface EmulatedMessage {

@@ -4,7 +4,8 @@
  * and remembers every message so a test can read the chat as the person sees it.
  */
 import type { Transformer } from "grammy";
-import { parseTelegramHtml, refusal } from "../../src/bot/telegram-rules.js";
+import { parseTelegramHtml } from "../../src/telegram/html.js";
+import { refusal } from "../../src/telegram/rules.js";
 
 export interface Shown {
   id: number;

@@ -4,7 +4,8 @@
  */
 import { Composer } from "grammy";
 import type { QadamContext } from "../context.js";
-import { send, tr } from "../render.js";
+import { send } from "../send.js";
+import { tr } from "../text.js";
 
 export const help = new Composer<QadamContext>();
 const pm = help.chatType("private");

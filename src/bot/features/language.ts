@@ -1,12 +1,16 @@
 /**
  * Choosing the language: on the first /start and at any time with /language. Telegram's
  * language_code only decides which language is listed first; the answers are never touched.
+ * The gate asks for a language before any interview input is handled without one.
  */
 import { Composer } from "grammy";
-import { hintLanguage, isLang } from "../../i18n/index.js";
+import { hintLanguage } from "../../i18n/index.js";
+import { CALLBACKS, decodeLanguage, LANGUAGE_DATA } from "../callbacks.js";
 import type { QadamContext } from "../context.js";
-import { closePressed, languageMenu, send, tr } from "../render.js";
-import { runInterview } from "./interview.js";
+import { languageMenu } from "../keyboards.js";
+import { runInterview } from "../runner.js";
+import { closePressed, send } from "../send.js";
+import { tr } from "../text.js";
 
 export const language = new Composer<QadamContext>();
 const pm = language.chatType("private");
@@ -16,11 +20,30 @@ export async function askLanguage(ctx: QadamContext): Promise<void> {
   await send(ctx, tr(ctx, "common:language.prompt"), languageMenu(ctx, first));
 }
 
+/**
+ * Before a language is chosen, the interview's inputs (/start, /back, its buttons, typed answers)
+ * get the language menu instead. Everything else (/language, /delete, /help…) goes on.
+ */
+export const languageGate = new Composer<QadamContext>();
+languageGate.use(async (ctx, next) => {
+  if (ctx.session.lang || !isInterviewInput(ctx)) return next();
+  await askLanguage(ctx);
+});
+
+function isInterviewInput(ctx: QadamContext): boolean {
+  const data = ctx.callbackQuery?.data;
+  if (data !== undefined) return data.startsWith("q|") || data === CALLBACKS.resume;
+  const text = ctx.message?.text;
+  if (text === undefined) return false;
+  const command = /^\/(\w+)/.exec(text)?.[1];
+  return command === undefined || command === "start" || command === "back";
+}
+
 pm.command("language", askLanguage);
 
-pm.callbackQuery(/^l\|/, async (ctx) => {
-  const lang = ctx.callbackQuery.data.slice(2);
-  if (!isLang(lang)) return;
+pm.callbackQuery(LANGUAGE_DATA, async (ctx) => {
+  const lang = decodeLanguage(ctx.callbackQuery.data);
+  if (!lang) return;
   const had = ctx.session.lang !== undefined;
   ctx.session.lang = lang;
   ctx.lang = lang;

@@ -4,42 +4,46 @@
  */
 import { Composer } from "grammy";
 import { startState } from "../../flow/engine.js";
+import { CALLBACKS } from "../callbacks.js";
 import type { QadamContext } from "../context.js";
-import { answerList, choices, closePressed, send, tr } from "../render.js";
-import { runInterview } from "./interview.js";
+import { choices } from "../keyboards.js";
+import { runInterview } from "../runner.js";
+import { closePressed, send } from "../send.js";
+import { tr } from "../text.js";
+import { answerList } from "../views.js";
 
 export const privacy = new Composer<QadamContext>();
 const pm = privacy.chatType("private");
 
 const askDelete = (ctx: QadamContext) =>
-  send(ctx, tr(ctx, "common:delete.confirm"), choices(ctx, [["common:delete.yes", "x|yes"], ["common:delete.no", "x|no"]]));
+  send(ctx, tr(ctx, "common:delete.confirm"), choices(ctx, [["common:delete.yes", CALLBACKS.delete.yes], ["common:delete.no", CALLBACKS.delete.no]]));
 const askRestart = (ctx: QadamContext) =>
-  send(ctx, tr(ctx, "common:restart.confirm"), choices(ctx, [["common:restart.yes", "z|yes"], ["common:restart.no", "z|no"]]));
+  send(ctx, tr(ctx, "common:restart.confirm"), choices(ctx, [["common:restart.yes", CALLBACKS.restart.yes], ["common:restart.no", CALLBACKS.restart.no]]));
 
 pm.command("delete", askDelete);
 pm.command("restart", askRestart);
-pm.callbackQuery("x|ask", askDelete);
-pm.callbackQuery("z|ask", askRestart);
+pm.callbackQuery(CALLBACKS.delete.ask, askDelete);
+pm.callbackQuery(CALLBACKS.restart.ask, askRestart);
 
-pm.callbackQuery("x|yes", async (ctx) => {
+pm.callbackQuery(CALLBACKS.delete.yes, async (ctx) => {
   const done = tr(ctx, "common:delete.done");
   const refs = ctx.deps.referrals;
-  if (refs && ctx.chat) await refs.store.forgetOwner(refs.ownerId(ctx.chat.id));
+  await refs.store.forgetOwner(refs.ownerId(ctx.chat.id));
   // Assigning null makes grammY delete the stored value (the setter accepts null; the
   // intersection type of our context loses that detail).
   (ctx as { session: unknown }).session = null;
   // Deleting twice is harmless, so a double tap deletes, then finds the message already closed.
   await closePressed(ctx, done);
 });
-pm.callbackQuery("x|no", (ctx) => closePressed(ctx, tr(ctx, "common:delete.kept")));
+pm.callbackQuery(CALLBACKS.delete.no, (ctx) => closePressed(ctx, tr(ctx, "common:delete.kept")));
 
-pm.callbackQuery("z|yes", async (ctx) => {
+pm.callbackQuery(CALLBACKS.restart.yes, async (ctx) => {
   if (!(await closePressed(ctx))) return;
   ctx.session.interview = startState(ctx.deps.flows);
   delete ctx.session.lastQuestion;
   await runInterview(ctx, { type: "current" });
 });
-pm.callbackQuery("z|no", (ctx) => closePressed(ctx, tr(ctx, "common:restart.kept")));
+pm.callbackQuery(CALLBACKS.restart.no, (ctx) => closePressed(ctx, tr(ctx, "common:restart.kept")));
 
 /** /mydata: every stored answer, numbered, with a button to change each one. */
 pm.command("mydata", async (ctx) => {

@@ -1,42 +1,45 @@
 /**
  * Referrals, the person's side: the consent screen's list of who will read it, sending (sealing,
  * storing ciphertext, queueing delivery), the receipt, keeping or deleting the answers as chosen,
- * and /status. The pure engine brings the person to the `send_referral` node; this composer does
- * what only the edge may do.
+ * and /status. The pure engine brings the person to the `send_referral` node; the hooks here do
+ * what only the edge may do, registered with the runner through the bot's dependencies.
  */
 import { Composer } from "grammy";
 import type { InterviewState, StepResult } from "../../flow/engine.js";
+import { flowOf } from "../../flow/model.js";
 import { normalizeReceiptCode, newReceiptCode } from "../../referrals/code.js";
 import { afterSending, recipientsFor, sendReferral } from "../../referrals/service.js";
+import { escapeHtml } from "../../telegram/html.js";
 import type { QadamContext } from "../context.js";
-import { send, show, tr } from "../render.js";
-import { escapeHtml } from "../telegram-rules.js";
+import type { InterviewHooks } from "../runner.js";
+import { send } from "../send.js";
+import { show } from "../show.js";
+import { localDate, tr } from "../text.js";
 
 export const referral = new Composer<QadamContext>();
 const pm = referral.chatType("private");
 
 /** Values the referral texts ask for: who will read it, how long it is kept. */
-export function referralParams(ctx: QadamContext, state: InterviewState): void {
+function referralParams(ctx: QadamContext, state: InterviewState): void {
   const refs = ctx.deps.referrals;
-  if (!refs) return;
   ctx.params["referral_retention"] = ctx.t("common:retention", { count: refs.retentionDays }) as string;
-  if (!state.node.startsWith("referral/")) return;
-  if (ctx.deps.flows.nodes.get(state.node)?.review) ctx.session.pendingCode ??= newReceiptCode();
-  const r = recipientsFor(refs.flows, refs.directory, state.answers, ctx.lang);
+  const node = ctx.deps.flows.nodes.get(state.node);
+  if (!node || node.flow !== flowOf(ctx.deps.flows, "referral").id) return;
+  if (node.type === "choice" && node.review) ctx.session.pendingCode ??= newReceiptCode();
+  const r = recipientsFor(refs.flows, refs.cards, refs.directory, state.answers, ctx.lang);
   const lines = [`• ${escapeHtml(r.triage.organisation)}`, ...r.partners.map((p) => `• ${escapeHtml(p.organisation)}`)];
   if (r.partners.length === 0) lines.push(`<i>${tr(ctx, "referral:no_match")}</i>`);
   ctx.params["recipients"] = lines.join("\n");
 }
 
 /**
- * Called with every engine result: when the person has just pressed "Send", seal and dispatch
- * first, and only then show the receipt and keep the new state. If sending fails, nothing
- * changes: the person is still at the review screen and can press "Send" again.
+ * The person has just pressed "Send": seal and dispatch first, and only then show the receipt
+ * and keep the new state. If sending fails, nothing changes: the person is still at the review
+ * screen and can press "Send" again.
  */
-export async function sendIfArrived(ctx: QadamContext, before: InterviewState | undefined, result: StepResult, pressed?: number): Promise<boolean> {
+async function sendIfArrived(ctx: QadamContext, _before: InterviewState | undefined, result: StepResult, pressed?: number): Promise<boolean> {
   const refs = ctx.deps.referrals;
-  const node = ctx.deps.flows.nodes.get(result.state.node)!;
-  if (!refs || node.action !== "send_referral" || before?.node === node.ref || !ctx.chat) return false;
+  if (!ctx.chat) return false;
   const code = ctx.session.pendingCode ?? newReceiptCode();
   try {
     await sendReferral(refs, result.state, {
@@ -71,13 +74,15 @@ export async function sendIfArrived(ctx: QadamContext, before: InterviewState | 
   return true;
 }
 
+/** What the referral feature adds to the interview's steps. */
+export const referralHooks: InterviewHooks = { prepare: referralParams, actions: { send_referral: sendIfArrived } };
+
 /** /status [code]: where a sent case stands. Without a code: every case from this account. */
 pm.command("status", async (ctx) => {
   const refs = ctx.deps.referrals;
-  if (!refs) return send(ctx, tr(ctx, "referral:status.none"));
   const typed = ctx.match.trim();
   const line = (r: { code: string; status: string; updated: string }) =>
-    tr(ctx, "referral:status.line", { code: r.code, status: { key: `referral:status.${r.status}` }, date: r.updated.slice(0, 10).split("-").reverse().join(".") });
+    tr(ctx, "referral:status.line", { code: r.code, status: { key: `referral:status.${r.status}` }, date: localDate(r.updated.slice(0, 10)) });
   if (typed) {
     const code = normalizeReceiptCode(typed);
     const rec = code ? await refs.store.get(code) : undefined;

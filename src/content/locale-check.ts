@@ -12,9 +12,10 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseTelegramHtml } from "../bot/telegram-rules.js";
+import { parseTelegramHtml } from "../telegram/html.js";
 import { LANGS, type LocaleData } from "../i18n/index.js";
-import type { FlowSet, Problem } from "./model.js";
+import { type FlowSet, optionsOf, type Problem } from "../flow/model.js";
+import type { CardSet } from "../rights/model.js";
 
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 
@@ -36,19 +37,19 @@ const placeholders = (s: string) => new Set([...s.matchAll(/\{\{\s*-?\s*([\w.]+)
 const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
 const pluralForms = (lang: string) => new Intl.PluralRules(lang).resolvedOptions().pluralCategories as string[];
 
-/** Keys the flows need: texts, their context variants, help texts and option labels. */
-export function flowKeys(set: FlowSet): Map<string, string> {
+/** Keys the flows and cards need: texts, their context variants, help texts, option labels, card texts. */
+export function flowKeys(set: FlowSet, cards: CardSet): Map<string, string> {
   const keys = new Map<string, string>(); // key → where it is needed
   for (const n of set.nodes.values()) {
     if (n.type === "route") continue;
     const at = `${n.file} › nodes.${n.id}`;
     keys.set(n.textKey, at);
-    if (n.summaryKey) keys.set(n.summaryKey, `${at} (summary)`);
+    if (n.type === "multi" && n.summaryKey) keys.set(n.summaryKey, `${at} (summary)`);
     if (n.aboutPerson) for (const c of set.contexts) keys.set(`${n.textKey}_${c}`, `${at} (about_person, context "${c}")`);
     for (const h of n.help ?? []) keys.set(h.key, at);
-    for (const o of n.options) keys.set(o.labelKey, `${at}.options.${o.id}`);
+    for (const o of optionsOf(n)) keys.set(o.labelKey, `${at}.options.${o.id}`);
   }
-  for (const c of set.cards) {
+  for (const c of cards.cards) {
     const at = `${c.file} › cards (${c.id})`;
     keys.set(c.titleKey, at);
     for (const p of c.parts) keys.set(p.key, at);
@@ -77,7 +78,7 @@ export function codeKeys(srcDir: string): { exact: Set<string>; prefixes: string
   return { exact, prefixes };
 }
 
-export function localeProblems(set: FlowSet, data: LocaleData, opts: { localesDir: string; srcDir?: string }): Problem[] {
+export function localeProblems(set: FlowSet, cards: CardSet, data: LocaleData, opts: { localesDir: string; srcDir?: string }): Problem[] {
   const problems: Problem[] = [];
   const file = (lang: string, key: string) => `${opts.localesDir}/${lang}/${key.split(":")[0]}.json`;
   const en = flatLang(data, "en");
@@ -133,7 +134,7 @@ export function localeProblems(set: FlowSet, data: LocaleData, opts: { localesDi
   }
 
   // Keys the flows need, in every language.
-  const needed = flowKeys(set);
+  const needed = flowKeys(set, cards);
   const byLang = new Map(LANGS.map((lang) => [lang, flatLang(data, lang)]));
   for (const [key, where] of needed) {
     for (const lang of LANGS) {

@@ -3,50 +3,10 @@
  * without Telegram, so without these checks a message that Telegram rejects in production
  * (too long, broken HTML, oversized callback data) would pass unnoticed.
  */
+import { LIMITS, parseTelegramHtml } from "./html.js";
 
-/** Telegram's limits for the calls Qadam makes. */
-export const LIMITS = { text: 4096, caption: 1024, callbackData: 64, callbackAnswer: 200 } as const;
+export { LIMITS } from "./html.js";
 
-const TAGS = new Set(["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "blockquote", "span"]);
-
-/**
- * Checks text in Telegram's HTML parse mode: only supported tags, properly nested; `&` only as an
- * entity; no bare `<`. Returns the visible text (entities decoded) or an error message.
- */
-export function parseTelegramHtml(html: string): { text: string } | { error: string } {
-  const stack: string[] = [];
-  let text = "";
-  let i = 0;
-  while (i < html.length) {
-    const ch = html[i]!;
-    if (ch === "<") {
-      const m = /^<(\/?)([a-z-]+)((?:\s+[a-z-]+="[^"<>]*")*)\s*>/.exec(html.slice(i));
-      if (!m) return { error: `can't parse entities: unexpected "<" at byte offset ${i}` };
-      const [whole, closing, tag] = m as unknown as [string, string, string];
-      if (!TAGS.has(tag)) return { error: `can't parse entities: unsupported start tag "${tag}" at byte offset ${i}` };
-      if (closing) {
-        if (stack.pop() !== tag) return { error: `can't parse entities: unmatched end tag "${tag}" at byte offset ${i}` };
-      } else stack.push(tag);
-      i += whole.length;
-    } else if (ch === "&") {
-      const m = /^&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});/.exec(html.slice(i));
-      if (!m) return { error: `can't parse entities: bare "&" at byte offset ${i} (write &amp;)` };
-      const e = m[1]!;
-      text += e === "lt" ? "<" : e === "gt" ? ">" : e === "amp" ? "&" : e === "quot" ? '"' : String.fromCodePoint(e.startsWith("#x") ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
-      i += m[0].length;
-    } else if (ch === ">") {
-      text += ch; // Telegram tolerates a bare ">"; keep it visible
-      i++;
-    } else {
-      text += ch;
-      i++;
-    }
-  }
-  if (stack.length) return { error: `can't parse entities: tag "${stack[stack.length - 1]}" is not closed` };
-  return { text };
-}
-
-export const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 type Keyboard = { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
 

@@ -1,0 +1,23 @@
+/**
+ * Callback data of the bot's own buttons (language, resume, delete, restart): one codec, so no
+ * feature types these strings by hand. Interview buttons have theirs in flow/codec.ts. Every
+ * value is short ASCII, far under Telegram's 64 bytes.
+ */
+import { isLang, type Lang } from "../i18n/index.js";
+
+export const CALLBACKS = {
+  /** "Continue where I stopped" on the resume offer. */
+  resume: "r|c",
+  delete: { ask: "x|ask", yes: "x|yes", no: "x|no" },
+  restart: { ask: "z|ask", yes: "z|yes", no: "z|no" },
+} as const;
+
+/** A language button. */
+export const languageData = (lang: Lang): string => `l|${lang}`;
+/** Every language button's data matches this. */
+export const LANGUAGE_DATA = /^l\|/;
+/** The language a language button chooses, or undefined for anything else. */
+export function decodeLanguage(data: string): Lang | undefined {
+  const lang = data.startsWith("l|") ? data.slice(2) : undefined;
+  return isLang(lang) ? lang : undefined;
+}

@@ -1,0 +1,36 @@
+/**
+ * Inline keyboards: the engine's buttons, the language menu and the bot's own confirmations.
+ * Labels are plain text (Telegram does not parse HTML in them).
+ */
+import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
+import type { Button } from "../flow/view.js";
+import { type Lang, LANGS } from "../i18n/index.js";
+import { plain } from "../telegram/html.js";
+import { languageData } from "./callbacks.js";
+import type { QadamContext } from "./context.js";
+import { tr } from "./text.js";
+
+/** Inline keyboard from engine buttons; ticked options get a mark. */
+export function keyboard(ctx: QadamContext, rows: Button[][]): InlineKeyboardMarkup {
+  return {
+    inline_keyboard: rows.map((row) =>
+      row.map(
+        (b): InlineKeyboardButton => ({
+          text: (b.checked === undefined ? "" : b.checked ? "✅ " : "▫️ ") + plain(tr(ctx, b.label)),
+          callback_data: b.data,
+        }),
+      ),
+    ),
+  };
+}
+
+/** The language menu: every language named in itself, the hinted one first. */
+export function languageMenu(ctx: QadamContext, first: Lang): InlineKeyboardMarkup {
+  const order = [first, ...LANGS.filter((l) => l !== first)];
+  return { inline_keyboard: order.map((l) => [{ text: plain(tr(ctx, `common:language.names.${l}`)), callback_data: languageData(l) }]) };
+}
+
+/** A keyboard of bot-level choices (confirmations, resume), one per row. */
+export function choices(ctx: QadamContext, items: [labelKey: string, data: string][]): InlineKeyboardMarkup {
+  return { inline_keyboard: items.map(([key, data]) => [{ text: plain(tr(ctx, key)), callback_data: data }]) };
+}

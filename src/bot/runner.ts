@@ -1,0 +1,59 @@
+/**
+ * Runs the interview for one chat: every input goes through the pure engine; this module loads
+ * and stores the state, lets the registered node actions do what only the edge may do (sealing a
+ * referral when the person arrives at `send_referral`), and shows what the engine said. Features
+ * call it; it calls no feature: actions come in through the bot's dependencies.
+ */
+import type { InterviewState, Input, StepResult } from "../flow/engine.js";
+import { startState, step } from "../flow/engine.js";
+import type { NodeAction } from "../flow/schema.js";
+import { CALLBACKS } from "./callbacks.js";
+import type { QadamContext } from "./context.js";
+import { choices } from "./keyboards.js";
+import { send } from "./send.js";
+import { show } from "./show.js";
+import { tr } from "./text.js";
+
+/** What a feature adds to every step of the interview. */
+export interface InterviewHooks {
+  /** Before anything is shown: set the values the texts of the coming screens ask for. */
+  prepare?: (ctx: QadamContext, state: InterviewState) => void;
+  /**
+   * On arrival at an end node with this action. Returns true when it has taken over (stored
+   * the state and shown what it wanted); false lets the runner go on as usual.
+   */
+  actions?: Partial<Record<NodeAction, (ctx: QadamContext, before: InterviewState | undefined, result: StepResult, pressed?: number) => Promise<boolean>>>;
+}
+
+/** Runs one input through the engine, stores the new state, shows what it says. */
+export async function runInterview(ctx: QadamContext, input: Input, pressed?: number): Promise<void> {
+  const { flows, logger, hooks } = ctx.deps;
+  const before = ctx.session.interview;
+  const result = step(flows, before ?? startState(flows), input);
+  logger.info({ update: ctx.update.update_id, input: input.type, node: result.state.node }, "step");
+  for (const h of hooks) h.prepare?.(ctx, result.state);
+  const node = flows.nodes.get(result.state.node);
+  if (node?.type === "end" && node.action && before?.node !== node.ref) {
+    for (const h of hooks) {
+      const act = h.actions?.[node.action];
+      if (act && (await act(ctx, before, result, pressed))) return;
+    }
+  }
+  ctx.session.interview = result.state;
+  await show(ctx, result.say, pressed);
+}
+
+/** /start once a language is chosen: a returning person is offered to continue, start over or delete. */
+export async function start(ctx: QadamContext): Promise<void> {
+  const answered = Object.keys(ctx.session.interview?.answers ?? {}).length;
+  if (answered === 0) return runInterview(ctx, { type: "current" });
+  await send(
+    ctx,
+    tr(ctx, "common:resume.prompt"),
+    choices(ctx, [
+      ["common:resume.continue", CALLBACKS.resume],
+      ["common:resume.restart", CALLBACKS.restart.ask],
+      ["common:resume.delete", CALLBACKS.delete.ask],
+    ]),
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * Shows what the engine said, in Telegram: notices, questions (a tick redraws only the keyboard),
+ * the result with its cards, and the answered question closed with its answer so the chat reads
+ * as a transcript. It decides by what the engine says (a notice's reason, a view's flags), never
+ * by a text's key.
+ */
+import type { Say } from "../flow/engine.js";
+import { isResult } from "../flow/model.js";
+import type { QuestionView } from "../flow/view.js";
+import { resultView } from "../rights/evaluate.js";
+import { plain, splitHtml } from "../telegram/html.js";
+import type { QadamContext } from "./context.js";
+import { keyboard } from "./keyboards.js";
+import { send, tryEdit } from "./send.js";
+import { tr } from "./text.js";
+import { answerList, cardHtml, checkedHtml, questionHtml, resultClosing } from "./views.js";
+
+/**
+ * `pressed` is the message whose button was pressed, if any: a stale press is answered on the
+ * button itself, a ticked option redraws that keyboard only, and an answered question is closed
+ * with the answer.
+ */
+export async function show(ctx: QadamContext, says: Say[], pressed?: number): Promise<void> {
+  // A notice (say, text typed where a button was expected) asks again: at the result, only its
+  // last message, not every card again, which would flood a chat that a phone search might read.
+  const again = says.some((s) => s.kind === "notice" && (s.reason === "use_buttons" || s.reason === "use_buttons_required"));
+  for (const say of says) {
+    if (say.kind === "notice") {
+      if (say.reason === "stale" && ctx.callbackQuery) {
+        await ctx.answerCallbackQuery({ text: plain(tr(ctx, say.msg)) });
+        continue;
+      }
+      await send(ctx, tr(ctx, say.msg));
+    } else if (say.kind === "answered") {
+      const target = pressed ?? ctx.session.lastQuestion;
+      if (target) {
+        // The result's last message holds the urgent-help line: answering its question keeps it.
+        const node = ctx.deps.flows.nodes.get(say.ref);
+        const asked = node && isResult(node) ? resultClosing(ctx, true) : tr(ctx, say.question);
+        const html = `${asked}\n\n<b>${tr(ctx, "common:answer.yours", { answer: say.answer })}</b>`;
+        await tryEdit(ctx, target, splitHtml(html)[0] ?? html);
+      }
+      delete ctx.session.lastQuestion;
+    } else if (say.view.refresh && pressed && ctx.chat) {
+      await ctx.api.editMessageReplyMarkup(ctx.chat.id, pressed, { reply_markup: keyboard(ctx, say.view.buttons) });
+    } else if (say.view.review) {
+      const list = answerList(ctx, "revise");
+      if (list.lines.length) await send(ctx, list.lines.join("\n\n"), list.rows.length ? { inline_keyboard: list.rows } : undefined);
+      ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, say.view), keyboard(ctx, say.view.buttons));
+    } else if (say.view.result && again) {
+      ctx.session.lastQuestion = await send(ctx, resultClosing(ctx, say.view.type === "choice"), keyboard(ctx, say.view.buttons));
+    } else if (say.view.result) {
+      ctx.session.lastQuestion = await showResult(ctx, say.view);
+    } else {
+      ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, say.view), keyboard(ctx, say.view.buttons));
+    }
+  }
+}
+
+/**
+ * The result: the closing text, a summary of the needs, one message per card, then what to do
+ * now (urgent help, the disclaimer) with the node's buttons. The bot asks the rights cards for
+ * what applies to the answers stored now. Returns the last message's id.
+ */
+async function showResult(ctx: QadamContext, view: QuestionView): Promise<number> {
+  const result = resultView(ctx.deps.flows, ctx.deps.cards, ctx.session.interview?.answers ?? {});
+  await send(ctx, tr(ctx, view.text));
+  const summary = result.summary.length
+    ? result.summary.map((line) => `• ${tr(ctx, line.label)}: ${tr(ctx, line.answer)}`).join("\n")
+    : tr(ctx, "rights:summary_none");
+  await send(ctx, `${tr(ctx, "rights:summary_title")}\n${summary}`);
+  if (result.cards.length === 0) await send(ctx, tr(ctx, "rights:no_cards"));
+  for (const [i, card] of result.cards.entries()) {
+    const last = i === result.cards.length - 1;
+    await send(ctx, last ? `${cardHtml(ctx, card)}\n\n${checkedHtml(ctx, result.checked)}` : cardHtml(ctx, card));
+  }
+  return send(ctx, resultClosing(ctx, view.type === "choice"), keyboard(ctx, view.buttons));
+}

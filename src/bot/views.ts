@@ -1,0 +1,93 @@
+/**
+ * How each thing the person reads is laid out in Telegram HTML: a question, a rights card, the
+ * check date of the sources, the result's closing message, and the list of stored answers.
+ */
+import type { InlineKeyboardButton } from "grammy/types";
+import { encodeButton } from "../flow/codec.js";
+import { type FlowSet, isQuestion, isResult, nodeAt } from "../flow/model.js";
+import { walk } from "../flow/path.js";
+import { answerMsg, type QuestionView, questionMsg } from "../flow/view.js";
+import type { CardView, ResultView } from "../rights/evaluate.js";
+import { escapeHtml } from "../telegram/html.js";
+import type { QadamContext } from "./context.js";
+import { localDate, tr } from "./text.js";
+
+export function questionHtml(ctx: QadamContext, v: QuestionView): string {
+  const parts: string[] = [];
+  if (v.progress) parts.push(`<i>${tr(ctx, "common:progress", { at: v.progress.at, of: v.progress.of })}</i>`);
+  parts.push(tr(ctx, v.text));
+  if (v.help) parts.push(`<i>${tr(ctx, v.help)}</i>`);
+  if (v.current) parts.push(tr(ctx, v.current));
+  if (v.hint) parts.push(`<i>${tr(ctx, v.hint)}</i>`);
+  return parts.join("\n\n");
+}
+
+/**
+ * One card as a message: title, the parts that apply, and its sources (a secondary source is
+ * marked as not an official source). The check date is said once per result, not on every card.
+ */
+export function cardHtml(ctx: QadamContext, card: CardView): string {
+  const sources = card.cite.map((c) => {
+    const label = tr(ctx, c.label);
+    const at = c.at ? `, ${tr(ctx, c.many ? "rights:cite_at_list" : "rights:cite_at", { at: c.at })}` : "";
+    const unofficial = c.official ? "" : ` <i>(${tr(ctx, "rights:unofficial")})</i>`;
+    return `• <a href="${escapeHtml(c.url)}">${label}</a>${at}${unofficial}`;
+  });
+  return [`<b>${tr(ctx, card.title)}</b>`, ...card.parts.map((p) => tr(ctx, p)), `<i>${tr(ctx, "rights:sources_title")}</i>\n${sources.join("\n")}`].join("\n\n");
+}
+
+/** "Sources checked on …" (or between two dates), said once under the last card. */
+export function checkedHtml(ctx: QadamContext, checked: ResultView["checked"]): string {
+  if (!checked) return "";
+  const line =
+    checked.from === checked.to
+      ? tr(ctx, "rights:checked", { date: localDate(checked.from) })
+      : tr(ctx, "rights:checked_range", { from: localDate(checked.from), to: localDate(checked.to) });
+  return `<i>${line}</i>`;
+}
+
+/** The result's last message: urgent help, the disclaimer, what next, and the offer if it asks. */
+export function resultClosing(ctx: QadamContext, asks: boolean): string {
+  const closing = [tr(ctx, "rights:urgent"), tr(ctx, "rights:disclaimer"), tr(ctx, "rights:after")];
+  if (asks) closing.push(`<b>${tr(ctx, "rights:offer")}</b>`);
+  return closing.join("\n\n");
+}
+
+/**
+ * Every stored answer, numbered, with a button to change each: for /mydata ("edit": go back into
+ * the interview from there) and the review screen ("revise": change it, then come straight back).
+ * Answers kept for questions further on are listed after, without buttons.
+ */
+export function answerList(ctx: QadamContext, action: "edit" | "revise"): { lines: string[]; rows: InlineKeyboardButton[][] } {
+  const { flows } = ctx.deps;
+  const st = ctx.session.interview;
+  if (!st) return { lines: [], rows: [] };
+  const path = walk(flows, st.answers).path;
+  const shown = (ref: string) => listed(flows, ref);
+  const answered = path.filter(shown);
+  const ahead = Object.keys(st.answers).filter((ref) => !path.includes(ref) && flows.nodes.has(ref) && shown(ref));
+  const line = (ref: string, label: string) => {
+    const node = nodeAt(flows, ref);
+    const answer = st.answers[ref];
+    return `${label}${firstLine(tr(ctx, questionMsg(flows, node, st.answers)))}\n   → ${answer ? tr(ctx, answerMsg(node, answer)) : ""}`;
+  };
+  const lines = answered.map((ref, i) => line(ref, `${i + 1}. `));
+  if (ahead.length) lines.push([tr(ctx, "common:mydata.ahead"), ...ahead.map((ref) => line(ref, "• "))].join("\n"));
+  const buttons = answered.map((ref, i) => ({ text: tr(ctx, "common:buttons.change", { n: i + 1 }), callback_data: encodeButton({ type: action, ref }, st.step) }));
+  const rows: InlineKeyboardButton[][] = [];
+  for (let i = 0; i < buttons.length; i += 4) rows.push(buttons.slice(i, i + 4));
+  return { lines, rows };
+}
+
+/** Questions listed with their answers: not the review screen nor the result's own question. */
+function listed(flows: FlowSet, ref: string): boolean {
+  const node = flows.nodes.get(ref);
+  return node !== undefined && isQuestion(node) && !isResult(node) && !(node.type === "choice" && node.review);
+}
+
+/** The first line of a question, without tags, short enough for a list. */
+function firstLine(html: string): string {
+  const line = html.split("\n").find((l) => l.trim()) ?? "";
+  const text = line.replace(/<[^>]+>/g, "").trim();
+  return text.length <= 100 ? text : `${text.slice(0, 99).replace(/&[^;\s]*$/, "")}…`;
+}

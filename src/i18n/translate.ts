@@ -1,0 +1,32 @@
+/**
+ * Messages as the engine, the rights cards and the referrals describe them (an i18n key and its
+ * parameters), and their translation into Telegram HTML. Translation happens at the edges (the
+ * bot, the dossier), never inside flow/ or referrals/ logic: they only name what to say.
+ */
+import type { TFunction } from "i18next";
+import { escapeHtml } from "../telegram/html.js";
+
+/** A message to translate: an i18n key and its parameters. Raw strings in params are user text. */
+export interface Msg {
+  key: string;
+  /** Strings are user text (escaped when shown); lists are joined with commas. */
+  params?: Record<string, string | number | Msg | Msg[]>;
+  context?: string;
+}
+
+/**
+ * Translates a message into Telegram HTML. Plain string params are the person's own text and get
+ * escaped; nested messages are translated (already safe); `globals` are filled into any text that
+ * asks for them (e.g. {{retention}}).
+ */
+export function translate(t: TFunction, msg: Msg | string, params?: Msg["params"], globals: Record<string, string> = {}): string {
+  const m: Msg = typeof msg === "string" ? { key: msg, ...(params ? { params } : {}) } : msg;
+  const values: Record<string, string | number> = { ...globals };
+  for (const [k, v] of Object.entries(m.params ?? {})) {
+    values[k] =
+      typeof v === "number" ? v : typeof v === "string" ? escapeHtml(v) : Array.isArray(v) ? v.map((x) => translate(t, x, undefined, globals)).join(", ") : translate(t, v, undefined, globals);
+  }
+  if (m.context) values["context"] = m.context;
+  return t(m.key, values) as string;
+}
+
