@@ -8,19 +8,26 @@
  * - sealing a referral to three recipients and opening it takes < 20 ms.
  */
 import { performance } from "node:perf_hooks";
+import sodium from "libsodium-wrappers";
 import { loadContent } from "../src/content/load.js";
 import { type ButtonAction, encodeButton } from "../src/flow/codec.js";
 import { type InterviewState, startState, step } from "../src/flow/engine.js";
-import { cryptoReady, decryptValue, encryptValue, newKeyEntry, parseKeyring } from "../src/storage/cipher.js";
-import sodium from "libsodium-wrappers";
 import { open, seal } from "../src/referrals/envelope.js";
 import { newSigningSeed, signingKeyFromSeed } from "../src/referrals/keys.js";
+import { cryptoReady, decryptValue, encryptValue, newKeyEntry, parseKeyring } from "../src/storage/cipher.js";
 
 const { flows } = loadContent("flows", "locales");
 await cryptoReady();
 const ring = parseKeyring(newKeyEntry());
 
-const script: ButtonAction[] = [{ type: "done" }, { type: "choose", option: "agree" }, { type: "choose", option: "relative" }, { type: "back" }, { type: "choose", option: "self" }, { type: "choose", option: "kz" }];
+const script: ButtonAction[] = [
+  { type: "done" },
+  { type: "choose", option: "agree" },
+  { type: "choose", option: "relative" },
+  { type: "back" },
+  { type: "choose", option: "self" },
+  { type: "choose", option: "kz" },
+];
 
 function interview(): InterviewState {
   let s = startState(flows);
@@ -61,7 +68,11 @@ while (performance.now() - c0 < 1000) {
 }
 const perRound = (performance.now() - c0) / rounds;
 results.push({ goal: "session encrypt+decrypt < 0.5 ms", value: `${(perRound * 1000).toFixed(1)} µs`, ok: perRound < 0.5 });
-results.push({ goal: "stored session after the opening < 2 KB", value: `${Buffer.byteLength(sealed)} B`, ok: Buffer.byteLength(sealed) < 2048 });
+results.push({
+  goal: "stored session after the opening < 2 KB",
+  value: `${Buffer.byteLength(sealed)} B`,
+  ok: Buffer.byteLength(sealed) < 2048,
+});
 // A referral: seal a 20 KB dossier to three recipients and open it as one of them.
 const recipients = [0, 1, 2].map(() => sodium.crypto_box_keypair());
 const signer = signingKeyFromSeed(newSigningSeed());
@@ -69,7 +80,12 @@ const bigDossier = { answers: Array.from({ length: 200 }, (_, i) => ({ ref: `flo
 const e0 = performance.now();
 let sealedCount = 0;
 while (performance.now() - e0 < 1000) {
-  const env = seal(bigDossier, { code: "QDM-0000-0000", created: "2026-11-27T00:00:00Z", country: "kz" }, recipients.map((k, i) => ({ name: `r${i}`, publicKey: k.publicKey })), signer);
+  const env = seal(
+    bigDossier,
+    { code: "QDM-0000-0000", created: "2026-11-27T00:00:00Z", country: "kz" },
+    recipients.map((k, i) => ({ name: `r${i}`, publicKey: k.publicKey })),
+    signer,
+  );
   open(env, { publicKey: recipients[1]!.publicKey, secretKey: recipients[1]!.privateKey }, signer.publicKey);
   sealedCount++;
 }

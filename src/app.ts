@@ -8,6 +8,7 @@ import type { UserFromGetMe } from "grammy/types";
 import { Redis } from "ioredis";
 import { installBot, newBot } from "./bot/bot.js";
 import type { BotDeps, BotReferrals, QadamContext, SessionData } from "./bot/context.js";
+import { localDate } from "./bot/text.js";
 import type { Config } from "./config.js";
 import { loadContent } from "./content/load.js";
 import type { Logger } from "./logger.js";
@@ -18,7 +19,6 @@ import { MemoryReferralStore, RedisReferralStore } from "./referrals/store.js";
 import { cryptoReady, parseKeyring } from "./storage/cipher.js";
 import { sessionId } from "./storage/keys.js";
 import { createSessionStore } from "./storage/sessions.js";
-import { localDate } from "./bot/text.js";
 
 export interface App {
   bot: Bot<QadamContext>;
@@ -32,7 +32,14 @@ export interface App {
 export async function buildApp(
   config: Config,
   logger: Logger,
-  extra: { botInfo?: UserFromGetMe; sequential?: boolean; today?: () => string; now?: () => Date; startWorker?: boolean; retryBaseMs?: number } = {},
+  extra: {
+    botInfo?: UserFromGetMe;
+    sequential?: boolean;
+    today?: () => string;
+    now?: () => Date;
+    startWorker?: boolean;
+    retryBaseMs?: number;
+  } = {},
 ): Promise<App> {
   await cryptoReady();
   const { flows, cards, i18n } = loadContent(config.FLOWS_DIR, config.LOCALES_DIR);
@@ -64,12 +71,20 @@ export async function buildApp(
     logger,
     caption: (r, code, country, created) => {
       const t = i18n.getFixedT(r.languages[0] ?? "en");
-      return t("referral:caption", { code, country: t(`referral:country.${country || "other"}`), date: localDate(created.slice(0, 10)) }) as string;
+      return t("referral:caption", {
+        code,
+        country: t(`referral:country.${country || "other"}`),
+        date: localDate(created.slice(0, 10)),
+      }) as string;
     },
-    failureNotice: (code, partner) => i18n.getFixedT(directory.triage.languages[0] ?? "en")("referral:delivery_failed", { code, partner }) as string,
+    failureNotice: (code, partner) =>
+      i18n.getFixedT(directory.triage.languages[0] ?? "en")("referral:delivery_failed", { code, partner }) as string,
   };
   const dispatcher: Dispatcher = redis
-    ? new QueueDispatcher(deliveryDeps, redis, { keepSeconds: referralTtl, ...(extra.retryBaseMs ? { baseDelayMs: extra.retryBaseMs } : {}) })
+    ? new QueueDispatcher(deliveryDeps, redis, {
+        keepSeconds: referralTtl,
+        ...(extra.retryBaseMs ? { baseDelayMs: extra.retryBaseMs } : {}),
+      })
     : new DirectDispatcher(deliveryDeps);
   if (extra.startWorker && dispatcher instanceof QueueDispatcher) dispatcher.startWorker();
   const referrals: BotReferrals = {

@@ -10,13 +10,21 @@ import { z } from "zod";
 /** The example partners file: fine for the local chat, refused on Telegram (its keys are public). */
 const EXAMPLE_PARTNERS = "examples/partners.yaml";
 
-const b64url32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes in base64url (43 characters); generate with: npm run keys:session");
+const b64url32 = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes in base64url (43 characters); generate with: npm run keys:session");
 
 const schema = z
   .object({
-    BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{30,}$/, "does not look like a Telegram bot token").optional(),
+    BOT_TOKEN: z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9_-]{30,}$/, "does not look like a Telegram bot token")
+      .optional(),
     TELEGRAM_API_ROOT: z.url().optional(),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+      .optional(),
     SESSION_KEYS: z.string().optional(),
     SESSION_SECRET: b64url32.optional(),
     SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -38,12 +46,38 @@ const schema = z
     const persistent = c.BOT_TOKEN !== undefined || c.REDIS_URL !== undefined;
     if (!persistent) return;
     const why = c.BOT_TOKEN ? "BOT_TOKEN is set" : "REDIS_URL is set";
-    if (!c.SESSION_KEYS) ctx.addIssue({ code: "custom", path: ["SESSION_KEYS"], message: `is required when ${why}: answers are stored encrypted with it` });
-    if (!c.SESSION_SECRET) ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: `is required when ${why}: it hides chat ids in storage key names` });
-    if (c.BOT_TOKEN && !c.SIGNING_KEY) ctx.addIssue({ code: "custom", path: ["SIGNING_KEY"], message: "is required when BOT_TOKEN is set: lawyers check referrals against its verify key (npm run keys:signing)" });
-    if (c.BOT_TOKEN && c.PARTNERS_FILE === EXAMPLE_PARTNERS) ctx.addIssue({ code: "custom", path: ["PARTNERS_FILE"], message: "is the example file, whose secret keys are public: set it to your own partners file" });
-    if (c.BOT_TOKEN && !c.REDIS_URL) ctx.addIssue({ code: "custom", path: ["REDIS_URL"], message: "is required when BOT_TOKEN is set: without Redis every answer, and every referral's status, is lost at the next restart" });
-    if (c.BOT_TOKEN && !c.TRIAGE_PUBLIC_KEY) ctx.addIssue({ code: "custom", path: ["TRIAGE_PUBLIC_KEY"], message: "is required when BOT_TOKEN is set: every referral is sealed to the triage desk" });
+    if (!c.SESSION_KEYS)
+      ctx.addIssue({ code: "custom", path: ["SESSION_KEYS"], message: `is required when ${why}: answers are stored encrypted with it` });
+    if (!c.SESSION_SECRET)
+      ctx.addIssue({
+        code: "custom",
+        path: ["SESSION_SECRET"],
+        message: `is required when ${why}: it hides chat ids in storage key names`,
+      });
+    if (c.BOT_TOKEN && !c.SIGNING_KEY)
+      ctx.addIssue({
+        code: "custom",
+        path: ["SIGNING_KEY"],
+        message: "is required when BOT_TOKEN is set: lawyers check referrals against its verify key (npm run keys:signing)",
+      });
+    if (c.BOT_TOKEN && c.PARTNERS_FILE === EXAMPLE_PARTNERS)
+      ctx.addIssue({
+        code: "custom",
+        path: ["PARTNERS_FILE"],
+        message: "is the example file, whose secret keys are public: set it to your own partners file",
+      });
+    if (c.BOT_TOKEN && !c.REDIS_URL)
+      ctx.addIssue({
+        code: "custom",
+        path: ["REDIS_URL"],
+        message: "is required when BOT_TOKEN is set: without Redis every answer, and every referral's status, is lost at the next restart",
+      });
+    if (c.BOT_TOKEN && !c.TRIAGE_PUBLIC_KEY)
+      ctx.addIssue({
+        code: "custom",
+        path: ["TRIAGE_PUBLIC_KEY"],
+        message: "is required when BOT_TOKEN is set: every referral is sealed to the triage desk",
+      });
   });
 
 type Parsed = z.infer<typeof schema>;

@@ -2,7 +2,7 @@
  * Logging with pino. What people write never goes into a log: log update ids, node ids and
  * error types only. The redact list is a second line of defence if someone logs too much.
  */
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 export type { Logger };
 

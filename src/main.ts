@@ -18,10 +18,17 @@ async function main(): Promise<number> {
     const logger = createLogger(config.LOG_LEVEL ?? "warn");
     const app = await buildApp(config, logger, { botInfo: LOCAL_BOT });
     if (interactive) {
-      console.log("Qadam local chat: no BOT_TOKEN, so the bot talks here. Type a number or letter to press a button, or a message; /help lists the commands; Ctrl-D quits.");
+      console.log(
+        "Qadam local chat: no BOT_TOKEN, so the bot talks here. Type a number or letter to press a button, or a message; /help lists the commands; Ctrl-D quits.",
+      );
     }
     const languageCode = (process.env["LANG"] ?? "").split(/[_.]/)[0] || undefined;
-    const lines = await runLocalChat(app.bot, { input: process.stdin, print: (l) => console.log(l), interactive, ...(languageCode ? { languageCode } : {}) });
+    const lines = await runLocalChat(app.bot, {
+      input: process.stdin,
+      print: (l) => console.log(l),
+      interactive,
+      ...(languageCode ? { languageCode } : {}),
+    });
     await app.close();
     if (!interactive && lines === 0) {
       console.error(

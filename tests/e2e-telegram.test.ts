@@ -4,15 +4,15 @@
  * commands, keeps sessions in Redis, and stops cleanly on SIGTERM.
  */
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import sodium from "libsodium-wrappers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { open, parseEnvelope } from "../src/referrals/envelope.js";
+import { parseKeyFile, signingKeyFromSeed } from "../src/referrals/keys.js";
 import { BotApiEmulator } from "./helpers/bot-api-emulator.js";
 import { TEST_KEYS, TEST_SECRET } from "./helpers/chat.js";
 import { TestRedis } from "./helpers/redis.js";
 import { start } from "./helpers/spawn.js";
-import { readFileSync } from "node:fs";
-import sodium from "libsodium-wrappers";
-import { open, parseEnvelope } from "../src/referrals/envelope.js";
-import { parseKeyFile, signingKeyFromSeed } from "../src/referrals/keys.js";
 
 const SIGNING_KEY = "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o";
 let emu: BotApiEmulator;
@@ -64,7 +64,13 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     const chat = 900_001;
     bot = await launch();
     await emu.waitFor(() => emu.calls.filter((c) => c.method === "setMyCommands").length === 5, "the command menu in every language");
-    expect(emu.calls.filter((c) => c.method === "setMyCommands").map((c) => c.payload["language_code"] ?? "default")).toEqual(["kk", "uz", "ru", "en", "default"]);
+    expect(emu.calls.filter((c) => c.method === "setMyCommands").map((c) => c.payload["language_code"] ?? "default")).toEqual([
+      "kk",
+      "uz",
+      "ru",
+      "en",
+      "default",
+    ]);
 
     emu.userSends(chat, "/start", "en");
     await emu.waitFor((m) => m.some((x) => x.text.includes("Choose your language")), "the language menu");
@@ -100,7 +106,10 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     emu.userSends(chat, "/start", "en");
     await emu.waitFor((m) => m.filter((x) => x.text.includes("Welcome back")).length === 2, "the resume offer");
     emu.userPresses(chat, "Continue where I stopped");
-    await emu.waitFor((m) => m.filter((x) => x.text.includes("In which country was your relative's case?")).length === 2, "the country question again");
+    await emu.waitFor(
+      (m) => m.filter((x) => x.text.includes("In which country was your relative's case?")).length === 2,
+      "the country question again",
+    );
     expect(await stopBot(bot)).toBe(0);
     expect(emu.refusals).toEqual([]);
     expect(stderr).not.toMatch(/error/i);
@@ -115,7 +124,10 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     };
     const tick = async (label: string) => {
       emu.userPresses(chat, label);
-      await emu.waitFor((m) => m.some((x) => x.chatId === chat && x.buttons.flat().some((b) => b.text === `✅ ${label}`)), `${label} ticked`);
+      await emu.waitFor(
+        (m) => m.some((x) => x.chatId === chat && x.buttons.flat().some((b) => b.text === `✅ ${label}`)),
+        `${label} ticked`,
+      );
     };
     const press = async (label: string, expectText: string) => {
       emu.userPresses(chat, label);

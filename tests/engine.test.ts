@@ -2,9 +2,19 @@
  * The pure engine, on a sample flow set that uses every node type: no Telegram, no Redis.
  */
 import { describe, expect, it } from "vitest";
-import { decodeButton, encodeButton, type ButtonAction } from "../src/flow/codec.js";
-import { ask, type InterviewState, type Input, parseDate, type QuestionView, type Say, startState, step, walk } from "../src/flow/engine.js";
 import { loadFlowsFromDir } from "../src/content/load.js";
+import { type ButtonAction, decodeButton, encodeButton } from "../src/flow/codec.js";
+import {
+  ask,
+  type Input,
+  type InterviewState,
+  parseDate,
+  type QuestionView,
+  type Say,
+  startState,
+  step,
+  walk,
+} from "../src/flow/engine.js";
 import { loadFlows } from "../src/flow/load.js";
 
 const flows = loadFlowsFromDir("tests/fixtures/flows/sample");
@@ -22,7 +32,7 @@ function run(state: InterviewState, ...inputs: (ButtonAction | string)[]): { sta
 }
 const question = (say: Say[]): QuestionView => {
   const q = say.find((x) => x.kind === "question");
-  if (!q || q.kind !== "question") throw new Error("no question said");
+  if (q?.kind !== "question") throw new Error("no question said");
   return q.view;
 };
 const notices = (say: Say[]) => say.filter((x) => x.kind === "notice").map((x) => (x.kind === "notice" ? x.msg.key : ""));
@@ -34,7 +44,18 @@ const back: ButtonAction = { type: "back" };
 
 describe("the interview engine", () => {
   it("walks a person from the start through every node type to the end", () => {
-    const { state, say } = run(startState(flows), done, choose("self"), choose("kz"), "Almaty", toggle("health"), toggle("work"), done, "03.2024", "2");
+    const { state, say } = run(
+      startState(flows),
+      done,
+      choose("self"),
+      choose("kz"),
+      "Almaty",
+      toggle("health"),
+      toggle("work"),
+      done,
+      "03.2024",
+      "2",
+    );
     expect(state.node).toBe("needs/done");
     expect(state.answers).toEqual({
       "intro/hello": { kind: "seen" },
@@ -70,7 +91,11 @@ describe("the interview engine", () => {
     expect(state.node).toBe("intro/country");
     expect(state.answers["intro/country"]).toEqual({ kind: "value", value: "uz" });
     expect(question(say).current).toBeDefined();
-    expect(question(say).buttons.flat().find((b) => b.checked)?.data).toContain("|c|uz");
+    expect(
+      question(say)
+        .buttons.flat()
+        .find((b) => b.checked)?.data,
+    ).toContain("|c|uz");
     const kept = run(state, { type: "keep" });
     expect(kept.state.node).toBe("needs/start");
   });
@@ -166,7 +191,13 @@ describe("the interview engine", () => {
   it("resumes at the first open question when a flow's version changes", () => {
     const s = run(startState(flows), done, choose("self"), choose("kz"), "Almaty", toggle("work"), done).state;
     const edited = loadFlows([
-      { path: "intro.yaml", text: readFixture("intro.yaml").replace("version: 1", "version: 2").replace("kz_city:\n    type: text", "kz_town:\n    type: text").replace("goto: kz_city", "goto: kz_town") },
+      {
+        path: "intro.yaml",
+        text: readFixture("intro.yaml")
+          .replace("version: 1", "version: 2")
+          .replace("kz_city:\n    type: text", "kz_town:\n    type: text")
+          .replace("goto: kz_city", "goto: kz_town"),
+      },
       { path: "needs.yaml", text: readFixture("needs.yaml") },
     ]);
     const { state, say } = step(edited, s, { type: "current" });
@@ -207,11 +238,26 @@ describe("the interview engine", () => {
       {
         path: "r.yaml",
         text: [
-          "id: r", "version: 1", "entry: true", "start: a", "nodes:",
-          "  a:", "    type: multi", "    options: [{ id: x }, { id: y }]", "    next: fork",
-          "  fork:", "    type: route", "    next:", "      - if: { answer: a, includes: x }", "        goto: bx", "      - goto: done",
-          "  bx:", "    type: text", "    next: done",
-          "  done:", "    type: end",
+          "id: r",
+          "version: 1",
+          "entry: true",
+          "start: a",
+          "nodes:",
+          "  a:",
+          "    type: multi",
+          "    options: [{ id: x }, { id: y }]",
+          "    next: fork",
+          "  fork:",
+          "    type: route",
+          "    next:",
+          "      - if: { answer: a, includes: x }",
+          "        goto: bx",
+          "      - goto: done",
+          "  bx:",
+          "    type: text",
+          "    next: done",
+          "  done:",
+          "    type: end",
         ].join("\n"),
       },
     ]);
@@ -239,6 +285,7 @@ describe("the interview engine", () => {
 });
 
 import { readFileSync } from "node:fs";
+
 function readFixture(name: string): string {
   return readFileSync(`tests/fixtures/flows/sample/${name}`, "utf8");
 }

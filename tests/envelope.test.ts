@@ -4,9 +4,9 @@
  */
 import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { normalizeReceiptCode, newReceiptCode } from "../src/referrals/code.js";
-import { grant, open, OpenError, parseEnvelope, seal, withGrant, type Envelope } from "../src/referrals/envelope.js";
-import { fingerprint, fromB64, keyId, newBoxKeyFile, parseKeyFile, signingKeyFromSeed, newSigningSeed } from "../src/referrals/keys.js";
+import { newReceiptCode, normalizeReceiptCode } from "../src/referrals/code.js";
+import { type Envelope, grant, OpenError, open, parseEnvelope, seal, withGrant } from "../src/referrals/envelope.js";
+import { fingerprint, fromB64, keyId, newBoxKeyFile, newSigningSeed, parseKeyFile, signingKeyFromSeed } from "../src/referrals/keys.js";
 
 beforeAll(async () => {
   await sodium.ready;
@@ -59,7 +59,10 @@ describe("the referral envelope", () => {
   it("refuses a swapped recipient list", () => {
     const { lawyer, stranger, text } = sealed();
     const env = parseEnvelope(text);
-    const swapped: Envelope = { ...env, header: { ...env.header, recipients: [{ keyId: keyId(stranger.publicKey), name: "stranger" }, env.header.recipients[1]!] } };
+    const swapped: Envelope = {
+      ...env,
+      header: { ...env.header, recipients: [{ keyId: keyId(stranger.publicKey), name: "stranger" }, env.header.recipients[1]!] },
+    };
     fails(() => open(swapped, lawyer.key), "bad_signature");
   });
 
@@ -91,16 +94,24 @@ describe("the referral envelope", () => {
     expect(r.via).toBe("grant");
     expect(JSON.parse(r.plaintext).hello).toBe("answers in here");
     // A grant made by someone without the triage key opens nothing.
-    const forged = { ...g, sealed: g.sealed.slice(0, -4) + "AAAA" };
+    const forged = { ...g, sealed: `${g.sealed.slice(0, -4)}AAAA` };
     fails(() => open(withGrant(env, forged), stranger.key), "cannot_unseal");
   });
 
   it("grants nothing for a file pieced together from two referrals, or signed by another Qadam", () => {
     const { triage, lawyer, stranger, signer, env } = sealed();
-    const other = seal({ hello: "another person's case" }, { code: "QDM-AAAA-BBBB", created: "2026-11-27T11:00:00Z", country: "uz" }, [triage, lawyer], signer);
+    const other = seal(
+      { hello: "another person's case" },
+      { code: "QDM-AAAA-BBBB", created: "2026-11-27T11:00:00Z", country: "uz" },
+      [triage, lawyer],
+      signer,
+    );
     const to = { name: "lawyer-uz-2", publicKey: stranger.publicKey };
     // This referral's header and signature, with the other referral's sealed key for triage.
-    const pieced: Envelope = { ...env, keys: env.keys.map((k) => (k.keyId === keyId(triage.publicKey) ? other.keys.find((o) => o.keyId === k.keyId)! : k)) };
+    const pieced: Envelope = {
+      ...env,
+      keys: env.keys.map((k) => (k.keyId === keyId(triage.publicKey) ? other.keys.find((o) => o.keyId === k.keyId)! : k)),
+    };
     fails(() => grant(pieced, triage.key, to, "2026-11-28T09:00:00Z", signer.publicKey), "bad_signature");
     fails(() => grant(env, triage.key, to, "2026-11-28T09:00:00Z", signingKeyFromSeed(newSigningSeed()).publicKey), "other_signer");
   });

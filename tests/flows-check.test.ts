@@ -12,12 +12,19 @@ import { loadContent } from "../src/content/load.js";
 import { FlowProblems, formatProblem } from "../src/flow/model.js";
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: locale JSON is edited freely here, to put one mistake in.
+type Json = Record<string, any>;
 
 /** A copy of flows/ and locales/ with one mistake put in; returns the problems the check reports. */
-function problemsWith(edit: { flow?: (yaml: string) => string; files?: Record<string, string>; locale?: [lang: string, ns: string, change: (j: Json) => void][] }): string[] {
+function problemsWith(edit: {
+  flow?: (yaml: string) => string;
+  files?: Record<string, string>;
+  locale?: [lang: string, ns: string, change: (j: Json) => void][];
+}): string[] {
   const root = mkdtempSync(join(tmpdir(), "qadam-flows-"));
   dirs.push(root);
   cpSync("flows", join(root, "flows"), { recursive: true });
@@ -36,7 +43,7 @@ function problemsWith(edit: { flow?: (yaml: string) => string; files?: Record<st
     return [];
   } catch (e) {
     if (!(e instanceof FlowProblems)) throw e;
-    return e.problems.map((p) => formatProblem(p).replaceAll(root + "/", ""));
+    return e.problems.map((p) => formatProblem(p).replaceAll(`${root}/`, ""));
   }
 }
 
@@ -54,7 +61,7 @@ describe("flows:check", () => {
   });
 
   it("reports YAML that does not parse", () => {
-    expect(problemsWith({ flow: (y) => y + "\n  broken: [\n" }).join("\n")).toMatch(/flows\/opening\.yaml: not valid YAML/);
+    expect(problemsWith({ flow: (y) => `${y}\n  broken: [\n` }).join("\n")).toMatch(/flows\/opening\.yaml: not valid YAML/);
   });
 
   it("reports a jump to a node that does not exist", () => {
@@ -70,7 +77,10 @@ describe("flows:check", () => {
   it("reports a trap: nodes from which no end can be reached", () => {
     const p = problemsWith({
       flow: (y) =>
-        addNodes(y.replace("      - id: not_now\n        next: not_now", "      - id: not_now\n        next: loop_a"), "  loop_a:\n    type: info\n    next: loop_b\n  loop_b:\n    type: info\n    next: loop_a\n"),
+        addNodes(
+          y.replace("      - id: not_now\n        next: not_now", "      - id: not_now\n        next: loop_a"),
+          "  loop_a:\n    type: info\n    next: loop_b\n  loop_b:\n    type: info\n    next: loop_a\n",
+        ),
     });
     expect(p.join("\n")).toMatch(/nodes\.loop_a: cannot reach an end node/);
   });
@@ -78,21 +88,37 @@ describe("flows:check", () => {
   it("reports a loop even when it has a way out", () => {
     const p = problemsWith({
       flow: (y) =>
-        y.replace("    next: legal/intro\n", "    next:\n      - if: { answer: country, is: kz }\n        goto: who\n      - goto: legal/intro\n"),
+        y.replace(
+          "    next: legal/intro\n",
+          "    next:\n      - if: { answer: country, is: kz }\n        goto: who\n      - goto: legal/intro\n",
+        ),
     });
     expect(p.join("\n")).toMatch(/is part of a loop \(opening\/(who|country) → /);
   });
 
   it("reports a condition on an option that does not exist", () => {
-    const p = problemsWith({ flow: (y) => y.replace("    next: legal/intro\n", "    next:\n      - if: { answer: country, in: [kz, fr] }\n        goto: legal/intro\n      - goto: other_country\n") });
+    const p = problemsWith({
+      flow: (y) =>
+        y.replace(
+          "    next: legal/intro\n",
+          "    next:\n      - if: { answer: country, in: [kz, fr] }\n        goto: legal/intro\n      - goto: other_country\n",
+        ),
+    });
     expect(p).toContain('flows/opening.yaml › nodes.country.next.0.if: "opening/country" has no option "fr"');
   });
 
   it("reports a source cited on a condition over a question that does not exist", () => {
     const problems = problemsWith({
-      files: { "flows/rights.yaml": readFileSync("flows/rights.yaml", "utf8").replace('{ source: iccpr_op, at: "5", if: { answer: opening/country', '{ source: iccpr_op, at: "5", if: { answer: opening/homeland') },
+      files: {
+        "flows/rights.yaml": readFileSync("flows/rights.yaml", "utf8").replace(
+          '{ source: iccpr_op, at: "5", if: { answer: opening/country',
+          '{ source: iccpr_op, at: "5", if: { answer: opening/homeland',
+        ),
+      },
     });
-    expect(problems.join("\n")).toMatch(/flows\/rights\.yaml › cards\.\d+ \(cat_redress\)\.cite\.5\.if: the condition asks about "opening\/homeland", which does not exist/);
+    expect(problems.join("\n")).toMatch(
+      /flows\/rights\.yaml › cards\.\d+ \(cat_redress\)\.cite\.5\.if: the condition asks about "opening\/homeland", which does not exist/,
+    );
   });
 
   it("reports a question that can be skipped but has nowhere to go when skipped", () => {
@@ -102,7 +128,9 @@ describe("flows:check", () => {
   });
 
   it("reports two entry flows", () => {
-    const p = problemsWith({ files: { "flows/second.yaml": "id: second\nversion: 1\nentry: true\nstart: a\nnodes:\n  a:\n    type: end\n" } });
+    const p = problemsWith({
+      files: { "flows/second.yaml": "id: second\nversion: 1\nentry: true\nstart: a\nnodes:\n  a:\n    type: end\n" },
+    });
     expect(p.join("\n")).toMatch(/only one flow may be marked `entry: true`, found: opening, second/);
   });
 
@@ -113,7 +141,9 @@ describe("flows:check", () => {
 
   it("reports a missing _family variant on a question about the person", () => {
     const p = problemsWith({ locale: [["ru", "opening", (j) => delete j.country.text_family]] });
-    expect(p.join("\n")).toMatch(/locales\/ru\/opening\.json › opening:country\.text_family: is missing or empty; needed by flows\/opening\.yaml › nodes\.country \(about_person, context "family"\)/);
+    expect(p.join("\n")).toMatch(
+      /locales\/ru\/opening\.json › opening:country\.text_family: is missing or empty; needed by flows\/opening\.yaml › nodes\.country \(about_person, context "family"\)/,
+    );
   });
 
   it("reports a Russian plural form that is missing", () => {
@@ -122,7 +152,9 @@ describe("flows:check", () => {
   });
 
   it("reports placeholders that differ between languages", () => {
-    const p = problemsWith({ locale: [["uz-Cyrl", "common", (j) => (j.errors.number = String(j.errors.number).replace("{{max}}", "{{maks}}"))]] });
+    const p = problemsWith({
+      locale: [["uz-Cyrl", "common", (j) => (j.errors.number = String(j.errors.number).replace("{{max}}", "{{maks}}"))]],
+    });
     expect(p.join("\n")).toMatch(/locales\/uz-Cyrl\/common\.json › common:errors\.number: placeholders differ from English/);
   });
 
@@ -138,7 +170,9 @@ describe("flows:check", () => {
         ["en", "opening", (j) => (j.other_country.text = "<b>For now")],
       ],
     });
-    expect(p.join("\n")).toMatch(/locales\/kk\/common\.json › common:mydata\.none: Telegram would refuse it: can't parse entities: bare "&"/);
+    expect(p.join("\n")).toMatch(
+      /locales\/kk\/common\.json › common:mydata\.none: Telegram would refuse it: can't parse entities: bare "&"/,
+    );
     expect(p.join("\n")).toMatch(/locales\/en\/opening\.json › opening:other_country\.text: Telegram would refuse it: .*not closed/);
   });
 
@@ -168,7 +202,9 @@ describe("flows:check", () => {
             .replace(/(kz_civil_general: \{ url: "[^"]+", checked: [\d-]+), official: true/, "$1, official: false"),
         },
       });
-      expect(p).toContain("flows/rights.yaml › sources.hrw_kz_list: www.hrw.org does not publish official texts: mark it official: false and label it as a secondary source");
+      expect(p).toContain(
+        "flows/rights.yaml › sources.hrw_kz_list: www.hrw.org does not publish official texts: mark it official: false and label it as a secondary source",
+      );
       expect(p).toContain("flows/rights.yaml › sources.kz_civil_general: adilet.zan.kz publishes official texts: mark it official: true");
     });
 
@@ -185,7 +221,10 @@ describe("flows:check", () => {
     });
 
     it("fails when a help variant asks about a question that does not exist", () => {
-      const legal = readFileSync("flows/legal.yaml", "utf8").replace("{ text: help_kz, if: { answer: opening/country, is: kz } }", "{ text: help_kz, if: { answer: opening/land, is: kz } }");
+      const legal = readFileSync("flows/legal.yaml", "utf8").replace(
+        "{ text: help_kz, if: { answer: opening/country, is: kz } }",
+        "{ text: help_kz, if: { answer: opening/land, is: kz } }",
+      );
       const p = problemsWith({ files: { "flows/legal.yaml": legal } });
       expect(p).toContain('flows/legal.yaml › nodes.appealed.help.0.if: the condition asks about "opening/land", which does not exist');
     });

@@ -20,7 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
 describe("tools for lawyers and staff", () => {
   it("makes a key pair for a new lawyer: a private file, a public key and a fingerprint to read aloud", async () => {
     const key = join(dir, "new-lawyer.key");
@@ -45,7 +44,33 @@ describe("tools for lawyers and staff", () => {
     const out = join(dir, "referrals");
     // English; me; Kazakhstan; acquitted; no notice; May 2025; "words"; nothing pending; no needs;
     // the announced question on ill-treatment: no; a note; send to a lawyer; agree; by phone; the number; delete my answers after sending; send.
-    const input = ["/start", "1", "1", "1", "1", "1", "1", "1", "2", "05.2025", "1", "6", "2", "1", "9", "10", "1", "2", "Need a lawyer soon \u001b[2J\u202e", "1", "1", "2", "+7 701 555 12 34", "2", "1"].join("\n") + "\n";
+    const input = `${[
+      "/start",
+      "1",
+      "1",
+      "1",
+      "1",
+      "1",
+      "1",
+      "1",
+      "2",
+      "05.2025",
+      "1",
+      "6",
+      "2",
+      "1",
+      "9",
+      "10",
+      "1",
+      "2",
+      "Need a lawyer soon \u001b[2J\u202e",
+      "1",
+      "1",
+      "2",
+      "+7 701 555 12 34",
+      "2",
+      "1",
+    ].join("\n")}\n`;
     const chat = await runWithInput(input, { REFERRALS_DIR: out, SIGNING_KEY });
     expect(chat.code).toBe(0);
     const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.stdout)![0];
@@ -60,13 +85,24 @@ describe("tools for lawyers and staff", () => {
     expect(opened.out).toContain("Need a lawyer soon");
     // The person's text cannot drive the lawyer's terminal, nor come before the signature check.
     expect(opened.out).toContain("Need a lawyer soon \\u001b[2J\\u202e");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape itself must not reach the terminal
     expect(opened.out).not.toMatch(/[\u001b\u202e]/);
     const kk = JSON.parse(readFileSync("locales/kk/lawyer.json", "utf8")).page;
     expect(opened.out.indexOf(kk.signed.split("{{")[0])).toBe(0);
-    const badVerify = await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--verify", "not-a-key", "--lang", "en"]);
+    const badVerify = await tool("src/cli/referral-open.ts", [
+      file,
+      "--key",
+      "examples/keys/kz-compensation.secret.json",
+      "--verify",
+      "not-a-key",
+      "--lang",
+      "en",
+    ]);
     expect(badVerify.code).toBe(1);
     expect(badVerify.err).toContain(JSON.parse(readFileSync("locales/en/lawyer.json", "utf8")).errors.bad_verify_key);
-    const json = JSON.parse((await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--json"])).out);
+    const json = JSON.parse(
+      (await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--json"])).out,
+    );
     expect(json.contact).toEqual({ how: "phone", detail: "+7 701 555 12 34" });
 
     const wrong = await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/uz-defence.secret.json", "--lang", "ru"]);
@@ -75,17 +111,51 @@ describe("tools for lawyers and staff", () => {
 
     const uzKey = JSON.parse(readFileSync("examples/keys/uz-defence.secret.json", "utf8")).publicKey;
     const granted = join(dir, "granted.qadam");
-    const g = await tool("src/cli/referral-grant.ts", [join(out, "triage", `referral-${code}.qadam`), "--key", "examples/keys/triage.secret.json", "--verify", VERIFY_KEY, "--to", uzKey, "--name", "uz_defence", "--out", granted]);
+    const g = await tool("src/cli/referral-grant.ts", [
+      join(out, "triage", `referral-${code}.qadam`),
+      "--key",
+      "examples/keys/triage.secret.json",
+      "--verify",
+      VERIFY_KEY,
+      "--to",
+      uzKey,
+      "--name",
+      "uz_defence",
+      "--out",
+      granted,
+    ]);
     expect(g.code).toBe(0);
     expect(g.out).toContain(`Referral ${code} (kz, `); // staff see which case they are sharing
     const viaGrant = await tool("src/cli/referral-open.ts", [granted, "--key", "examples/keys/uz-defence.secret.json", "--lang", "en"]);
     expect(viaGrant.code).toBe(0);
     expect(viaGrant.out).toContain(JSON.parse(readFileSync("locales/en/lawyer.json", "utf8")).page.granted);
     // Only the triage key can grant.
-    const notTriage = await tool("src/cli/referral-grant.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--verify", VERIFY_KEY, "--to", uzKey, "--name", "uz_defence", "--out", join(dir, "x.qadam")]);
+    const notTriage = await tool("src/cli/referral-grant.ts", [
+      file,
+      "--key",
+      "examples/keys/kz-compensation.secret.json",
+      "--verify",
+      VERIFY_KEY,
+      "--to",
+      uzKey,
+      "--name",
+      "uz_defence",
+      "--out",
+      join(dir, "x.qadam"),
+    ]);
     expect(notTriage.code).toBe(1);
     // Without Qadam's verify key, no grant: staff must know the file came from their Qadam.
-    const unverified = await tool("src/cli/referral-grant.ts", [join(out, "triage", `referral-${code}.qadam`), "--key", "examples/keys/triage.secret.json", "--to", uzKey, "--name", "uz_defence", "--out", join(dir, "y.qadam")]);
+    const unverified = await tool("src/cli/referral-grant.ts", [
+      join(out, "triage", `referral-${code}.qadam`),
+      "--key",
+      "examples/keys/triage.secret.json",
+      "--to",
+      uzKey,
+      "--name",
+      "uz_defence",
+      "--out",
+      join(dir, "y.qadam"),
+    ]);
     expect(unverified.code).toBe(2);
     expect(unverified.err).toContain("--verify <Qadam verify key>");
   });

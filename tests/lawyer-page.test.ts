@@ -24,20 +24,48 @@ beforeAll(async () => {
   SEED = newSigningSeed();
   writeFileSync(join(dir, "open.html"), await buildLawyerPage());
   const dossier = {
-    format: "qadam-dossier", v: 1, code: "QDM-7K3Q-M2XA", created: "2026-11-27T10:00:00Z",
-    consent: { version: 1, at: "2026-11-27T10:00:00Z" }, language: "ru", flows: { opening: 2 },
-    answers: [{ ref: "opening/country", value: "kz" }], cards: ["kz_compensation"],
+    format: "qadam-dossier",
+    v: 1,
+    code: "QDM-7K3Q-M2XA",
+    created: "2026-11-27T10:00:00Z",
+    consent: { version: 1, at: "2026-11-27T10:00:00Z" },
+    language: "ru",
+    flows: { opening: 2 },
+    answers: [{ ref: "opening/country", value: "kz" }],
+    cards: ["kz_compensation"],
     contact: { how: "phone", detail: "+7 701 555 12 34" },
     texts: {
-      ru: { headings: { title: "Обращение из Qadam", answers: "Ответы", contact: "Как связаться" }, questions: { "opening/country": "В какой стране было дело?" }, answers: { "opening/country": "Казахстан" }, cards: { kz_compensation: "Казахстан: возмещение вреда" }, contact: "По телефону" },
+      ru: {
+        headings: { title: "Обращение из Qadam", answers: "Ответы", contact: "Как связаться" },
+        questions: { "opening/country": "В какой стране было дело?" },
+        answers: { "opening/country": "Казахстан" },
+        cards: { kz_compensation: "Казахстан: возмещение вреда" },
+        contact: "По телефону",
+      },
     },
   };
   const pub = (name: string) => fromB64(JSON.parse(readFileSync(`examples/keys/${name}.secret.json`, "utf8")).publicKey);
-  const env = seal(dossier, { code: "QDM-7K3Q-M2XA", created: "2026-11-27T10:00:00Z", country: "kz" }, [{ name: "triage", publicKey: pub("triage") }, { name: "kz_compensation", publicKey: pub("kz-compensation") }], signer());
+  const env = seal(
+    dossier,
+    { code: "QDM-7K3Q-M2XA", created: "2026-11-27T10:00:00Z", country: "kz" },
+    [
+      { name: "triage", publicKey: pub("triage") },
+      { name: "kz_compensation", publicKey: pub("kz-compensation") },
+    ],
+    signer(),
+  );
   writeFileSync(join(dir, "referral.qadam"), JSON.stringify(env));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }, 60_000);
 afterAll(async () => {
@@ -55,7 +83,9 @@ async function openWith(keyFile: string, lang: string, verify = "") {
   await page.setInputFiles("#keyfile", keyFile);
   if (verify) await page.fill("#verify", verify);
   await page.click("#open");
-  await page.waitForFunction(() => (document.getElementById("result")!.textContent ?? "") + (document.getElementById("error")!.textContent ?? "") !== "");
+  await page.waitForFunction(
+    () => (document.getElementById("result")!.textContent ?? "") + (document.getElementById("error")!.textContent ?? "") !== "",
+  );
   const result = await page.textContent("#result");
   const error = await page.textContent("#error");
   await page.close();

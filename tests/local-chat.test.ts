@@ -8,8 +8,8 @@ import { runWithInput } from "./helpers/spawn.js";
 describe("the local chat (npm start without a token)", () => {
   it("runs the opening in Russian from piped input: language, consent, back, skip, change, summary", async () => {
     // language: Русский; continue; agree; a relative; they agree; back, back; skip "who"; another
-// country; the summary; change answer 2 to "myself"; keep the country; pause; come back.
-    const input = ["/start", "5", "1", "1", "2", "1", "a", "a", "b", "3", "/mydata", "2", "1", "c", "/pause", "/start", "1"].join("\n") + "\n";
+    // country; the summary; change answer 2 to "myself"; keep the country; pause; come back.
+    const input = `${["/start", "5", "1", "1", "2", "1", "a", "a", "b", "3", "/mydata", "2", "1", "c", "/pause", "/start", "1"].join("\n")}\n`;
     const { code, stdout, stderr } = await runWithInput(input);
     expect(stderr).toBe("");
     expect(code).toBe(0);

@@ -106,12 +106,26 @@ describe("personas", () => {
     await p.next();
     await p.tick("needs", "safety", "pressure");
     await p.skip();
-    expect(p.cardsShown()).toEqual(["reparation", "uz_no_rehabilitation", "uz_review", "supervision_travel", "wgad", "hrc", "iccpr_9_5", "iccpr_14_6"]);
+    expect(p.cardsShown()).toEqual([
+      "reparation",
+      "uz_no_rehabilitation",
+      "uz_review",
+      "supervision_travel",
+      "wgad",
+      "hrc",
+      "iccpr_9_5",
+      "iccpr_14_6",
+    ]);
     // "2025" may be the August 2025 pardon: it is named, as a possibility.
     expect(p.card("uz_no_rehabilitation")).toContain(plain(p.t("rights:uz_no_rehabilitation.pardon_2025")));
     expect(p.card("iccpr_14_6")).toContain(plain(p.t("rights:iccpr_14_6.pardon")));
     // No Kazakh law and no Kazakh hint in an Uzbek case.
-    expect(p.messages().map((m) => m.text).join("\n")).not.toMatch(/adilet|1 July 2025|1 июля 2025/);
+    expect(
+      p
+        .messages()
+        .map((m) => m.text)
+        .join("\n"),
+    ).not.toMatch(/adilet|1 July 2025|1 июля 2025/);
     expect(p.card("supervision_travel")).toContain(plain(p.t("rights:supervision_travel.uz_pardon")));
     const summary = p.messages().find((m) => m.text.startsWith(plain(p.t("rights:summary_title"))))!.text;
     expect(summary).toContain(p.t("needs:safety.options.pressure"));
@@ -172,7 +186,16 @@ describe("personas", () => {
     await p.next();
     await p.skip();
     await p.skip();
-    expect(p.cardsShown()).toEqual(["reparation", "kz_no_compensation", "kz_review", "kz_financial_list", "kz_constitutional_court", "wgad", "hrc", "iccpr_9_5"]);
+    expect(p.cardsShown()).toEqual([
+      "reparation",
+      "kz_no_compensation",
+      "kz_review",
+      "kz_financial_list",
+      "kz_constitutional_court",
+      "wgad",
+      "hrc",
+      "iccpr_9_5",
+    ]);
     expect(p.card("kz_no_compensation")).toContain(plain(p.t("rights:kz_no_compensation.still_open")));
     const review = p.card("kz_review");
     expect(review).toContain(plain(p.t("rights:kz_review.not_appealed")));
@@ -194,7 +217,12 @@ describe("personas", () => {
     await p.next();
     await p.tick("needs", "areas", "health");
     await p.tick("needs", "supervision", "parole");
-    expect(p.last()).toContain(p.t("needs:health_intro.text").split("\n")[0]!.replace(/<[^>]+>/g, ""));
+    expect(p.last()).toContain(
+      p
+        .t("needs:health_intro.text")
+        .split("\n")[0]!
+        .replace(/<[^>]+>/g, ""),
+    );
     await p.next();
     await p.tick("needs", "health", "physical", "urgent");
     // Help now is named at once, not after the last question; the questions wait.
@@ -203,11 +231,23 @@ describe("personas", () => {
     const before = p.messages().length;
     await p.choose("needs", "ill_treated", "yes");
     await p.choose("needs", "documented", "yes");
-    const askedAfter = p.messages().slice(before).map((m) => m.text).join("\n");
+    const askedAfter = p
+      .messages()
+      .slice(before)
+      .map((m) => m.text)
+      .join("\n");
     expect(askedAfter).not.toMatch(/describe|what happened|who did/i);
     expect(p.last()).toContain(p.t("needs:note.help"));
     await p.skip();
-    expect(p.cardsShown()).toEqual(["reparation", "kz_no_compensation", "kz_review", "supervision_travel", "cat_redress", "hrc", "iccpr_9_5"]);
+    expect(p.cardsShown()).toEqual([
+      "reparation",
+      "kz_no_compensation",
+      "kz_review",
+      "supervision_travel",
+      "cat_redress",
+      "hrc",
+      "iccpr_9_5",
+    ]);
     expect(p.card("cat_redress")).toContain(plain(p.t("rights:cat_redress.one_body")));
     const cat = p.card("cat_redress");
     expect(cat).toContain(plain(p.t("rights:cat_redress.kz")));
@@ -328,7 +368,10 @@ describe("personas", () => {
     await p.next(); // the announcement of the sensitive question
     await p.press("common:buttons.keep"); // ill-treatment (skipped before)
     await p.press("common:buttons.keep"); // the note
-    const titles = p.messages().slice(from).map((m) => m.text.split("\n")[0]);
+    const titles = p
+      .messages()
+      .slice(from)
+      .map((m) => m.text.split("\n")[0]);
     expect(titles).toContain(p.t("rights:kz_no_compensation.title"));
     expect(titles).not.toContain(p.t("rights:kz_compensation.title"));
     await p.say("/mydata");

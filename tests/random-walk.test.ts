@@ -7,14 +7,16 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadContent } from "../src/content/load.js";
 import { decodeButton } from "../src/flow/codec.js";
-import { type Input, type Msg, type Say, reachable, startState, step, walk } from "../src/flow/engine.js";
+import { type Input, type Msg, reachable, type Say, startState, step, walk } from "../src/flow/engine.js";
 import { LANGS } from "../src/i18n/index.js";
 
 const { flows, i18n } = loadContent("flows", "locales");
 
 /** Every key a message needs, nested ones included. */
 function keysOf(m: Msg): string[] {
-  const nested = Object.values(m.params ?? {}).flatMap((v) => (Array.isArray(v) ? v.flatMap(keysOf) : typeof v === "object" ? keysOf(v) : []));
+  const nested = Object.values(m.params ?? {}).flatMap((v) =>
+    Array.isArray(v) ? v.flatMap(keysOf) : typeof v === "object" ? keysOf(v) : [],
+  );
   return [m.context ? `${m.key}_${m.context}` : m.key, ...nested];
 }
 function keysOfSay(s: Say): string[] {
@@ -28,7 +30,13 @@ describe("random walks over the flows", () => {
   it("always end, render only existing texts, and keep no answer off the path", () => {
     const move = fc.oneof(
       { weight: 6, arbitrary: fc.record({ kind: fc.constant("button" as const), pick: fc.nat() }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant("text" as const), text: fc.oneof(fc.string(), fc.constantFrom("12", "03.2024", "2024", "  ", "<b>&")) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("text" as const),
+          text: fc.oneof(fc.string(), fc.constantFrom("12", "03.2024", "2024", "  ", "<b>&")),
+        }),
+      },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("edit" as const), pick: fc.nat() }) },
     );
     fc.assert(
@@ -36,7 +44,8 @@ describe("random walks over the flows", () => {
         let state = startState(flows);
         let says: Say[] = step(flows, state, { type: "current" }).say;
         const check = () => {
-          for (const key of says.flatMap(keysOfSay)) expect(i18n.exists(key, { lng: lang, fallbackLng: false }), `${lang}: ${key}`).toBe(true);
+          for (const key of says.flatMap(keysOfSay))
+            expect(i18n.exists(key, { lng: lang, fallbackLng: false }), `${lang}: ${key}`).toBe(true);
           // Every answer kept is on the path, or still ahead of it: none from an abandoned branch.
           const { path, at } = walk(flows, state.answers);
           for (const ref of Object.keys(state.answers)) expect(path.includes(ref) || reachable(flows, at).has(ref), ref).toBe(true);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Chat, testBot, type TestBot } from "./helpers/chat.js";
+import { Chat, type TestBot, testBot } from "./helpers/chat.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
 
 let redis: TestRedis;
@@ -41,7 +41,10 @@ describe("sessions in Redis", () => {
     await chat.press("opening:person_knows.options.agrees");
     expect(chat.last()).toContain(chat.t("opening:country.text_family"));
     await chat.press("opening:country.options.kz");
-    const intro = chat.t("legal:intro.text").split("\n")[0]!.replace(/<[^>]+>/g, "");
+    const intro = chat
+      .t("legal:intro.text")
+      .split("\n")[0]!
+      .replace(/<[^>]+>/g, "");
     expect(chat.last()).toContain(intro);
     await chat.press("common:buttons.back");
     await chat.press("opening:country.options.uz");
@@ -66,7 +69,7 @@ describe("sessions in Redis", () => {
     expect(all.length).toBeGreaterThan(0);
     for (const { key, text } of all) {
       expect(key).not.toContain("700002");
-      for (const secret of ["relative", "agree", "opening", "interview", "answers", "\"lang\""]) expect(text).not.toContain(secret);
+      for (const secret of ["relative", "agree", "opening", "interview", "answers", '"lang"']) expect(text).not.toContain(secret);
       if (key.startsWith("bull:")) continue; // the delivery queue's own bookkeeping
       expect(key).toMatch(/^qadam:s:[A-Za-z0-9_-]{32}$/);
       const ttl = await peek.ttl(key);
@@ -90,6 +93,11 @@ describe("sessions in Redis", () => {
     await chat.press("common:resume.continue");
     expect(chat.last()).toContain(chat.t("opening:country.text"));
     await chat.press("opening:country.options.kz");
-    expect(chat.last()).toContain(chat.t("legal:intro.text").split("\n")[0]!.replace(/<[^>]+>/g, ""));
+    expect(chat.last()).toContain(
+      chat
+        .t("legal:intro.text")
+        .split("\n")[0]!
+        .replace(/<[^>]+>/g, ""),
+    );
   });
 });

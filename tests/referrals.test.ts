@@ -12,10 +12,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseDossier, renderDossierText } from "../src/referrals/dossier.js";
 import { open, parseEnvelope } from "../src/referrals/envelope.js";
 import { parseKeyFile, toB64 } from "../src/referrals/keys.js";
-import { Chat, testBot, type TestBot } from "./helpers/chat.js";
+import { Chat, type TestBot, testBot } from "./helpers/chat.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
 import { tool } from "./helpers/spawn.js";
-
 
 const key = (name: string) => parseKeyFile(readFileSync(`examples/keys/${name}.secret.json`, "utf8"));
 const dirs: string[] = [];
@@ -111,7 +110,12 @@ describe("a referral from the person's side", () => {
     await chat.press("legal:charge.options.expression"); // untick
     await chat.press("legal:charge.options.religion");
     await chat.press("common:buttons.done");
-    expect(chat.last()).toContain(chat.t("referral:review.text").replace(/<[^>]+>/g, "").slice(0, 20)); // back at the review
+    expect(chat.last()).toContain(
+      chat
+        .t("referral:review.text")
+        .replace(/<[^>]+>/g, "")
+        .slice(0, 20),
+    ); // back at the review
     await chat.choose("referral", "review", "send");
     const receipt = chat.messages().find((m) => m.text.includes("QDM-"))!.text;
     const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(receipt)![0];
@@ -204,7 +208,8 @@ describe("referrals on Redis and Telegram", () => {
     peek.disconnect();
     expect(dump.some((d) => d.key.startsWith("bull:qadam-referrals"))).toBe(true); // the jobs are there
     const everything = dump.map((d) => `${d.key} ${d.text}`).join("\n");
-    for (const secret of [PHONE, "701 555", "brother", "doctor", "acquitted", "expression", "relative", "500377194"]) expect(everything).not.toContain(secret);
+    for (const secret of [PHONE, "701 555", "brother", "doctor", "acquitted", "expression", "relative", "500377194"])
+      expect(everything).not.toContain(secret);
     // (A chat id as long as Telegram's: a short one, like "5003", turns up in random base64 by chance.)
   });
 
@@ -236,7 +241,10 @@ describe("referrals on Redis and Telegram", () => {
   });
 
   it("delivers each recipient exactly once through 429, 500 and network errors", async () => {
-    const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
+    const b = await bot(
+      { REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" },
+      { startWorker: true, retryBaseMs: 20 },
+    );
     b.api.failures.set("sendDocument", [
       { error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } },
       { error_code: 500, description: "Internal Server Error" },
@@ -249,7 +257,11 @@ describe("referrals on Redis and Telegram", () => {
     const mine = () => b.api.documents.filter((d) => d.caption.includes(code));
     await waitFor(() => mine().length >= 3, 15_000);
     await new Promise((r) => setTimeout(r, 500)); // time for any duplicate to show up
-    expect(mine().map((d) => d.chatId).sort()).toEqual([-1000001, -1000002, -1000003].sort());
+    expect(
+      mine()
+        .map((d) => d.chatId)
+        .sort(),
+    ).toEqual([-1000001, -1000002, -1000003].sort());
     expect(b.api.calls.filter((c) => c.method === "sendDocument").length).toBeGreaterThan(mine().length); // the failures happened
     // Adding the same deliveries again (a retry of the whole send) changes nothing.
     await b.app.dispatcher.dispatch(code, ["triage", "kz_compensation", "kz_review"]);
@@ -263,14 +275,24 @@ describe("referrals on Redis and Telegram", () => {
     await toResult(chat);
     const code = await sendToLawyer(chat);
     expect(first.api.documents).toHaveLength(0);
-    const second = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
+    const second = await bot(
+      { REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" },
+      { startWorker: true, retryBaseMs: 20 },
+    );
     const mine = () => second.api.documents.filter((d) => d.caption.includes(code));
     await waitFor(() => mine().length >= 3, 15_000);
-    expect(mine().map((d) => d.chatId).sort()).toEqual([-1000001, -1000002, -1000003].sort());
+    expect(
+      mine()
+        .map((d) => d.chatId)
+        .sort(),
+    ).toEqual([-1000001, -1000002, -1000003].sort());
   });
 
   it("staff move the case along and grant a new lawyer; the person sees the status, the lawyer gets the file", async () => {
-    const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
+    const b = await bot(
+      { REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" },
+      { startWorker: true, retryBaseMs: 20 },
+    );
     const chat = new Chat(b, 5007, "ru");
     await toResult(chat);
     const code = await sendToLawyer(chat);
@@ -284,7 +306,27 @@ describe("referrals on Redis and Telegram", () => {
     writeFileSync(join(folder, "r.qadam"), envelope);
     const uz = JSON.parse(readFileSync("examples/keys/uz-defence.secret.json", "utf8")).publicKey;
     const verifyKey = toB64(b.app.deps.referrals!.signer.publicKey);
-    expect((await tool("src/cli/referral-grant.ts", [join(folder, "r.qadam"), "--key", "examples/keys/triage.secret.json", "--verify", verifyKey, "--to", uz, "--name", "uz_defence", "--out", join(folder, "g.qadam")], {})).code).toBe(0);
+    expect(
+      (
+        await tool(
+          "src/cli/referral-grant.ts",
+          [
+            join(folder, "r.qadam"),
+            "--key",
+            "examples/keys/triage.secret.json",
+            "--verify",
+            verifyKey,
+            "--to",
+            uz,
+            "--name",
+            "uz_defence",
+            "--out",
+            join(folder, "g.qadam"),
+          ],
+          {},
+        )
+      ).code,
+    ).toBe(0);
     const attached = await tool("src/cli/referral-attach.ts", [join(folder, "g.qadam"), "--to", "uz_defence"], env);
     expect(attached.err).toBe("");
     await waitFor(() => b.api.documents.some((d) => d.chatId === -1000004 && d.caption.includes(code)), 15_000);
@@ -294,13 +336,36 @@ describe("referrals on Redis and Telegram", () => {
     const kz = JSON.parse(readFileSync("examples/keys/kz-compensation.secret.json", "utf8")).publicKey;
     const before = b.api.documents.filter((d) => d.chatId === -1000002).length;
     writeFileSync(join(folder, "r2.qadam"), delivered);
-    expect((await tool("src/cli/referral-grant.ts", [join(folder, "r2.qadam"), "--key", "examples/keys/triage.secret.json", "--verify", verifyKey, "--to", kz, "--name", "kz_compensation", "--out", join(folder, "g2.qadam")], {})).code).toBe(0);
+    expect(
+      (
+        await tool(
+          "src/cli/referral-grant.ts",
+          [
+            join(folder, "r2.qadam"),
+            "--key",
+            "examples/keys/triage.secret.json",
+            "--verify",
+            verifyKey,
+            "--to",
+            kz,
+            "--name",
+            "kz_compensation",
+            "--out",
+            join(folder, "g2.qadam"),
+          ],
+          {},
+        )
+      ).code,
+    ).toBe(0);
     expect((await tool("src/cli/referral-attach.ts", [join(folder, "g2.qadam"), "--to", "kz_compensation"], env)).err).toBe("");
     await waitFor(() => b.api.documents.filter((d) => d.chatId === -1000002).length === before + 1, 15_000);
   }, 60_000);
 
   it("a delivery Telegram refuses for good is reported to the triage desk", async () => {
-    const b = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, { startWorker: true, retryBaseMs: 20 });
+    const b = await bot(
+      { REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" },
+      { startWorker: true, retryBaseMs: 20 },
+    );
     b.api.failures.set("sendDocument", [{ error_code: 403, description: "Forbidden: bot was blocked by the user" }]);
     const chat = new Chat(b, 5006, "ru");
     await toResult(chat);

@@ -2,14 +2,14 @@
  * Rendering rules that protect against Telegram refusing a message.
  */
 import { describe, expect, it } from "vitest";
-import { parseTelegramHtml, splitHtml } from "../src/telegram/html.js";
-import { refusal } from "../src/telegram/rules.js";
 import { loadContent } from "../src/content/load.js";
 import { flowToMermaid } from "../src/flow/mermaid.js";
+import { parseTelegramHtml, splitHtml } from "../src/telegram/html.js";
+import { refusal } from "../src/telegram/rules.js";
 
 describe("messages Telegram accepts", () => {
   it("splits a long summary at line breaks, each piece under 4096 characters", () => {
-    const line = "1. <b>Question</b> → " + "я".repeat(990);
+    const line = `1. <b>Question</b> → ${"я".repeat(990)}`;
     const html = Array.from({ length: 9 }, () => line).join("\n");
     const pieces = splitHtml(html);
     expect(pieces.length).toBeGreaterThan(2);
@@ -46,7 +46,9 @@ describe("messages Telegram accepts", () => {
     expect(refusal("sendMessage", { text: "1 < 2", parse_mode: "HTML" })).toMatch(/unexpected "<"/);
     expect(refusal("sendMessage", { text: "<script>x</script>", parse_mode: "HTML" })).toMatch(/unsupported start tag/);
     expect(refusal("sendMessage", { text: "x".repeat(4097) })).toMatch(/too long/);
-    expect(refusal("sendMessage", { text: "ok", reply_markup: { inline_keyboard: [[{ text: "b", callback_data: "ж".repeat(33) }]] } })).toMatch(/BUTTON_DATA_INVALID/);
+    expect(
+      refusal("sendMessage", { text: "ok", reply_markup: { inline_keyboard: [[{ text: "b", callback_data: "ж".repeat(33) }]] } }),
+    ).toMatch(/BUTTON_DATA_INVALID/);
     expect(refusal("editMessageText", { text: "same", message_id: 1 }, { text: "same", markup: "null" })).toMatch(/not modified/);
     expect(refusal("sendMessage", { text: "a &amp; b &#39; <b>c</b>", parse_mode: "HTML" })).toBeUndefined();
   });

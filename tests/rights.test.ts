@@ -7,10 +7,10 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Answer, prune, startState, step, walk } from "../src/flow/engine.js";
 import { loadRules } from "../src/content/load.js";
+import { type Answer, prune, startState, step, walk } from "../src/flow/engine.js";
 import { isResult } from "../src/flow/model.js";
-import { applicableCards, citedCountries, type CardView } from "../src/rights/evaluate.js";
+import { applicableCards, type CardView, citedCountries } from "../src/rights/evaluate.js";
 
 const { flows: set, cards: cardSet } = loadRules("flows");
 const en = JSON.parse(readFileSync("locales/en/rights.json", "utf8")) as Record<string, Record<string, string>>;
@@ -35,7 +35,10 @@ function profile(given: Given): Record<string, Answer> {
 const cards = (given: Given): CardView[] => applicableCards(cardSet, profile(given));
 const ids = (given: Given) => cards(given).map((c) => c.id);
 /** The parts shown on one card, by part name; undefined if the card is not shown. */
-const parts = (given: Given, card: string) => cards(given).find((c) => c.id === card)?.parts.map((p) => p.key.split(".").pop()!);
+const parts = (given: Given, card: string) =>
+  cards(given)
+    .find((c) => c.id === card)
+    ?.parts.map((p) => p.key.split(".").pop()!);
 const cites = (given: Given, card: string) => cards(given).find((c) => c.id === card)?.cite ?? [];
 const path = (given: Given) => walk(set, profile(given)).path;
 
@@ -55,8 +58,12 @@ describe("rights content: what could cost a person a remedy", () => {
   });
 
   it("after a pardon the art. 38(2) claim comes with a warning that a lawyer must check the pardon exclusion", () => {
-    expect(parts({ "opening/country": "kz", "legal/outcome": "pardon", "legal/coercion": ["held_too_long"] }, "kz_compensation")).toContain("partial_check");
-    expect(parts({ "opening/country": "kz", "legal/outcome": "served", "legal/coercion": ["held_too_long"] }, "kz_compensation")).not.toContain("partial_check");
+    expect(parts({ "opening/country": "kz", "legal/outcome": "pardon", "legal/coercion": ["held_too_long"] }, "kz_compensation")).toContain(
+      "partial_check",
+    );
+    expect(
+      parts({ "opening/country": "kz", "legal/outcome": "served", "legal/coercion": ["held_too_long"] }, "kz_compensation"),
+    ).not.toContain("partial_check");
   });
 
   it("the question about being held too long is asked in Kazakh conviction cases only", () => {
@@ -87,7 +94,9 @@ describe("rights content: what could cost a person a remedy", () => {
     // Someone who served the sentence is long past the 15 days: no "appeal now".
     expect(parts({ "opening/country": "kz", "legal/outcome": "served", "legal/appealed": "no" }, "kz_review")).not.toContain("recent");
     // An appeal already made: nothing to rush.
-    expect(parts({ "opening/country": "kz", "legal/outcome": "still_detained", "legal/appealed": "yes" }, "kz_review")).not.toContain("recent");
+    expect(parts({ "opening/country": "kz", "legal/outcome": "still_detained", "legal/appealed": "yes" }, "kz_review")).not.toContain(
+      "recent",
+    );
   });
 
   it("in Uzbekistan the 10 days are counted from the pronouncement, to be safe", () => {
@@ -109,14 +118,19 @@ describe("rights content: routes completed", () => {
   it("a pardon can bring ICCPR art. 14(6) compensation if a new fact showed a miscarriage of justice, unless the person hid it", () => {
     const pardoned = { "opening/country": "uz", "legal/outcome": "pardon" };
     expect(parts(pardoned, "iccpr_14_6")).toEqual(["pardon", "exception"]);
-    expect(parts({ "opening/country": "kz", "legal/outcome": "served", "legal/overturned": "yes" }, "iccpr_14_6")).toEqual(["body", "exception"]);
+    expect(parts({ "opening/country": "kz", "legal/outcome": "served", "legal/overturned": "yes" }, "iccpr_14_6")).toEqual([
+      "body",
+      "exception",
+    ]);
   });
 
   it("the Working Group is shown for a fabricated ordinary charge, for anyone still detained, and in any country", () => {
     expect(ids({ "opening/country": "kz", "legal/outcome": "served", "legal/charge": ["other"], "legal/unfair": "yes" })).toContain("wgad");
     expect(ids({ "opening/country": "uz", "legal/outcome": "still_detained", "legal/charge": ["other"] })).toContain("wgad");
     expect(ids({ "opening/country": "other", "legal/outcome": "served", "legal/unfair": "yes" })).toContain("wgad");
-    expect(ids({ "opening/country": "kz", "legal/outcome": "served", "legal/charge": ["other"], "legal/unfair": "no" })).not.toContain("wgad");
+    expect(ids({ "opening/country": "kz", "legal/outcome": "served", "legal/charge": ["other"], "legal/unfair": "no" })).not.toContain(
+      "wgad",
+    );
   });
 
   it("ICCPR art. 9(5) is named wherever there was detention, most of all where the national routes close", () => {
@@ -137,7 +151,9 @@ describe("rights content: routes completed", () => {
   });
 
   it("Kazakh compensation: self-incrimination only in the investigation and trial; 3 years in art. 178; art. 41 with residence and 14 days", () => {
-    expect(en["kz_compensation"]!["heads"]).toMatch(/during the investigation or the trial.*not about a later request for a pardon or parole/s);
+    expect(en["kz_compensation"]!["heads"]).toMatch(
+      /during the investigation or the trial.*not about a later request for a pardon or parole/s,
+    );
     expect(en["kz_compensation"]!["moral"]).toMatch(/3 years \(Civil Code, art\. 178\)/);
     expect(en["kz_compensation"]!["moral"]).toMatch(/place of residence in writing, within 14 days/);
     const acquitted = { "opening/country": "kz", "legal/outcome": "acquitted" };
@@ -149,7 +165,12 @@ describe("rights content: routes completed", () => {
   });
 
   it("a mother asking for a son still detained in Uzbekistan gets the Ombudsman route and the Working Group", () => {
-    const mother = { "opening/who": "relative", "opening/person_knows": "cannot_ask", "opening/country": "uz", "legal/outcome": "still_detained" };
+    const mother = {
+      "opening/who": "relative",
+      "opening/person_knows": "cannot_ask",
+      "opening/country": "uz",
+      "legal/outcome": "still_detained",
+    };
     expect(ids(mother)).toEqual(expect.arrayContaining(["detained", "wgad"]));
     expect(parts(mother, "detained")).toEqual(["uz", "wgad"]);
     expect(parts({ ...mother, "opening/country": "kz" }, "detained")).toEqual(["kz", "wgad"]);
@@ -167,7 +188,12 @@ describe("rights content: shown only when it applies", () => {
   });
 
   it("the August 2025 pardon is named only where the release date may fit it", () => {
-    const pardon = (date: string): Given => ({ "opening/country": "uz", "legal/outcome": "pardon", "legal/released_on": date, "needs/supervision": ["probation"] });
+    const pardon = (date: string): Given => ({
+      "opening/country": "uz",
+      "legal/outcome": "pardon",
+      "legal/released_on": date,
+      "needs/supervision": ["probation"],
+    });
     expect(parts(pardon("2025-08-29"), "uz_no_rehabilitation")).toContain("pardon_2025");
     expect(parts(pardon("2025"), "uz_no_rehabilitation")).toContain("pardon_2025"); // a vague date may fit
     expect(parts(pardon("2025-09"), "supervision_travel")).toContain("uz_pardon");
@@ -179,8 +205,13 @@ describe("rights content: shown only when it applies", () => {
 
   it("parole in Kazakhstan cites the Interior Ministry's parole order, not the supervision law", () => {
     const labels = (g: Given) => cites(g, "supervision_travel").map((c) => c.label.key);
-    expect(labels({ "opening/country": "kz", "legal/outcome": "parole" })).toEqual(["rights:sources.freedom_now_parole", "rights:sources.kz_parole_order"]);
-    expect(labels({ "opening/country": "kz", "legal/outcome": "served", "needs/areas": ["supervision"], "needs/supervision": ["police"] })).toContain("rights:sources.kz_supervision_law");
+    expect(labels({ "opening/country": "kz", "legal/outcome": "parole" })).toEqual([
+      "rights:sources.freedom_now_parole",
+      "rights:sources.kz_parole_order",
+    ]);
+    expect(
+      labels({ "opening/country": "kz", "legal/outcome": "served", "needs/areas": ["supervision"], "needs/supervision": ["police"] }),
+    ).toContain("rights:sources.kz_supervision_law");
   });
 
   it("the appeal and financial-list hints are Kazakh law: shown in Kazakh cases only", () => {
@@ -199,30 +230,36 @@ describe("rights content: shown only when it applies", () => {
   it("over any answers, no card, part or source of one country's law appears in another country's case", () => {
     const questions = [...set.nodes.values()].filter((n) => n.flow === "legal" || n.flow === "needs" || n.ref === "opening/who");
     fc.assert(
-      fc.property(fc.constantFrom("kz", "uz", "other"), fc.array(fc.nat(), { minLength: questions.length, maxLength: questions.length }), (country, picks) => {
-        const given: Given = { "opening/country": country };
-        let answers = profile(given);
-        // Answer as far as the path goes: each question by a pick (an option, a set of options, a date, a note) or skipped.
-        for (let guard = 0; guard < set.nodes.size; guard++) {
-          const at = set.nodes.get(walk(set, answers).at)!;
-          if (at.type === "end" || isResult(at)) break;
-          const pick = picks[questions.findIndex((q) => q.ref === at.ref)] ?? 0;
-          let a: Answer = at.type === "info" ? { kind: "seen" } : { kind: "skipped" };
-          if (at.type === "choice" && pick % (at.options.length + 1) < at.options.length) a = { kind: "value", value: at.options[pick % (at.options.length + 1)]!.id };
-          if (at.type === "multi" && pick % 5) a = { kind: "value", value: at.options.filter((o, i) => !o.exclusive && (pick >> i) & 1).map((o) => o.id) };
-          if (at.type === "date" && pick % 3) a = { kind: "value", value: ["2025-08-29", "2023"][pick % 2]! };
-          if (at.type === "text" && pick % 3) a = { kind: "value", value: ["закон 1993 года", "I need a doctor"][pick % 2]! };
-          answers = prune(set, { ...answers, [at.ref]: a });
-        }
-        const foreign = country === "kz" ? ["uz"] : country === "uz" ? ["kz"] : ["kz", "uz"];
-        for (const f of foreign) {
-          expect([...citedCountries(cardSet, answers)]).not.toContain(f);
-          for (const c of applicableCards(cardSet, answers)) {
-            expect(c.id.startsWith(`${f}_`), c.id).toBe(false);
-            for (const p of c.parts) expect(p.key.split(".").pop()!.split("_")[0], p.key).not.toBe(f);
+      fc.property(
+        fc.constantFrom("kz", "uz", "other"),
+        fc.array(fc.nat(), { minLength: questions.length, maxLength: questions.length }),
+        (country, picks) => {
+          const given: Given = { "opening/country": country };
+          let answers = profile(given);
+          // Answer as far as the path goes: each question by a pick (an option, a set of options, a date, a note) or skipped.
+          for (let guard = 0; guard < set.nodes.size; guard++) {
+            const at = set.nodes.get(walk(set, answers).at)!;
+            if (at.type === "end" || isResult(at)) break;
+            const pick = picks[questions.findIndex((q) => q.ref === at.ref)] ?? 0;
+            let a: Answer = at.type === "info" ? { kind: "seen" } : { kind: "skipped" };
+            if (at.type === "choice" && pick % (at.options.length + 1) < at.options.length)
+              a = { kind: "value", value: at.options[pick % (at.options.length + 1)]!.id };
+            if (at.type === "multi" && pick % 5)
+              a = { kind: "value", value: at.options.filter((o, i) => !o.exclusive && (pick >> i) & 1).map((o) => o.id) };
+            if (at.type === "date" && pick % 3) a = { kind: "value", value: ["2025-08-29", "2023"][pick % 2]! };
+            if (at.type === "text" && pick % 3) a = { kind: "value", value: ["закон 1993 года", "I need a doctor"][pick % 2]! };
+            answers = prune(set, { ...answers, [at.ref]: a });
           }
-        }
-      }),
+          const foreign = country === "kz" ? ["uz"] : country === "uz" ? ["kz"] : ["kz", "uz"];
+          for (const f of foreign) {
+            expect([...citedCountries(cardSet, answers)]).not.toContain(f);
+            for (const c of applicableCards(cardSet, answers)) {
+              expect(c.id.startsWith(`${f}_`), c.id).toBe(false);
+              for (const p of c.parts) expect(p.key.split(".").pop()!.split("_")[0], p.key).not.toBe(f);
+            }
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -233,7 +270,8 @@ describe("sources", () => {
     const all = cardSet.cards.flatMap((c) => c.cite);
     for (const s of all) {
       expect(s.checked, s.source).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      if (/hozir\.org|studylib|t\.center|ininet\.org|espchhelp|minorityforum|zakonpravo|c4jr|skal\.fun/.test(s.url)) throw new Error(`${s.source}: ${s.url} is not a source a card may rest on`);
+      if (/hozir\.org|studylib|t\.center|ininet\.org|espchhelp|minorityforum|zakonpravo|c4jr|skal\.fun/.test(s.url))
+        throw new Error(`${s.source}: ${s.url} is not a source a card may rest on`);
     }
     // Each Kazakh statute is cited from adilet.zan.kz, each Uzbek one from lex.uz.
     expect(all.filter((s) => s.labelKey === "rights:sources.kz_cpc").every((s) => s.url.startsWith("https://adilet.zan.kz/"))).toBe(true);
@@ -245,7 +283,9 @@ describe("the new questions' words", () => {
   it("their buttons fit a phone in every language (30 characters at most)", () => {
     for (const lang of ["en", "ru", "kk", "uz-Latn", "uz-Cyrl"]) {
       const legal = JSON.parse(readFileSync(`locales/${lang}/legal.json`, "utf8")) as Record<string, { options: Record<string, string> }>;
-      for (const q of ["unfair", "coercion"]) for (const [id, label] of Object.entries(legal[q]!.options)) expect(label.length, `${lang} ${q}.${id}: ${label}`).toBeLessThanOrEqual(30);
+      for (const q of ["unfair", "coercion"])
+        for (const [id, label] of Object.entries(legal[q]!.options))
+          expect(label.length, `${lang} ${q}.${id}: ${label}`).toBeLessThanOrEqual(30);
     }
   });
 });

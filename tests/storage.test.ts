@@ -4,8 +4,8 @@
  */
 import { MemorySessionStorage } from "grammy";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cryptoReady, decryptValue, EncryptedStorage, encryptValue, newKeyEntry, parseKeyring } from "../src/storage/cipher.js";
 import { loadConfig } from "../src/config.js";
+import { cryptoReady, decryptValue, EncryptedStorage, encryptValue, newKeyEntry, parseKeyring } from "../src/storage/cipher.js";
 import { sessionId } from "../src/storage/keys.js";
 
 beforeAll(cryptoReady);
@@ -33,12 +33,12 @@ describe("encrypted session storage", () => {
     const ring = parseKeyring(newKeyEntry());
     const sealed = encryptValue(ring, "qadam:s:alice", "{}");
     expect(decryptValue(ring, "qadam:s:bob", sealed)).toBeInstanceOf(Error);
-    expect(decryptValue(ring, "qadam:s:alice", sealed.slice(0, -2) + "AA")).toBeInstanceOf(Error);
+    expect(decryptValue(ring, "qadam:s:alice", `${sealed.slice(0, -2)}AA`)).toBeInstanceOf(Error);
     expect(decryptValue(parseKeyring(newKeyEntry()), "qadam:s:alice", sealed)).toBeInstanceOf(Error);
     // A damaged value under a key we hold: reported, and the person starts afresh.
     const reasons: string[] = [];
     const inner = new MemorySessionStorage<string>();
-    inner.write("x", sealed.slice(0, -2) + "AA");
+    inner.write("x", `${sealed.slice(0, -2)}AA`);
     const store = new EncryptedStorage(inner, ring, (_k, why) => reasons.push(why.message));
     expect(await store.read("x")).toBeUndefined();
     expect(reasons[0]).toMatch(/does not decrypt/);

@@ -22,9 +22,16 @@ describe("the opening of the interview", () => {
     expect(chat.last()).toContain(chat.t("opening:country.text"));
     expect(chat.last()).not.toContain(chat.t("opening:country.text_family"));
     await chat.press("opening:country.options.kz");
-    expect(chat.last()).toContain(chat.t("legal:intro.text").split("\n")[0]!.replace(/<[^>]+>/g, ""));
+    expect(chat.last()).toContain(
+      chat
+        .t("legal:intro.text")
+        .split("\n")[0]!
+        .replace(/<[^>]+>/g, ""),
+    );
     // The closed question shows what was answered, so the chat reads as a transcript.
-    expect(chat.messages().some((m) => m.text.includes(chat.t("common:answer.yours", { answer: chat.t("opening:country.options.kz") })))).toBe(true);
+    expect(
+      chat.messages().some((m) => m.text.includes(chat.t("common:answer.yours", { answer: chat.t("opening:country.options.kz") }))),
+    ).toBe(true);
     await chat.say("/mydata");
     expect(chat.last()).toContain(chat.t("common:answer.skipped"));
     expect(chat.last()).toContain(chat.t("opening:country.options.kz"));
@@ -166,7 +173,12 @@ describe("the opening of the interview", () => {
     await chat.startIn("en");
     await chat.press("opening:who.options.self");
     await chat.skip();
-    expect(chat.last()).toContain(chat.t("legal:intro.text").split("\n")[0]!.replace(/<[^>]+>/g, ""));
+    expect(chat.last()).toContain(
+      chat
+        .t("legal:intro.text")
+        .split("\n")[0]!
+        .replace(/<[^>]+>/g, ""),
+    );
     // Text typed at a screen without a "Skip" button is not told to press one.
     await chat.say("hello");
     expect(chat.messages().at(-2)!.text).toBe(chat.t("common:notice.use_buttons_required"));
@@ -177,12 +189,19 @@ describe("the opening of the interview", () => {
     await uz.startIn("uz-Latn");
     await uz.press("opening:who.options.self");
     await uz.say("Ozbekiston");
-    expect(uz.last()).toContain(uz.t("legal:intro.text").split("\n")[0]!.replace(/<[^>]+>/g, ""));
+    expect(uz.last()).toContain(
+      uz
+        .t("legal:intro.text")
+        .split("\n")[0]!
+        .replace(/<[^>]+>/g, ""),
+    );
     const en = new Chat(await testBot(), 16, "en");
     await en.startIn("en");
     await en.press("opening:who.options.self");
     await en.say("Казахстан");
-    expect(en.messages().some((m) => m.text.includes(en.t("common:answer.yours", { answer: en.t("opening:country.options.kz") })))).toBe(true);
+    expect(en.messages().some((m) => m.text.includes(en.t("common:answer.yours", { answer: en.t("opening:country.options.kz") })))).toBe(
+      true,
+    );
   });
 
   it("“not now” at the start, then /start and “continue”: the question comes back, not the goodbye", async () => {
@@ -193,7 +212,13 @@ describe("the opening of the interview", () => {
     await chat.press("opening:consent.options.agree");
     await chat.press("common:buttons.back"); // back to consent
     await chat.press("opening:consent.options.not_now");
-    expect(chat.last()).toContain(chat.t("opening:not_now.text").split("\n")[0]!.replace(/<[^>]+>/g, "").slice(0, 30));
+    expect(chat.last()).toContain(
+      chat
+        .t("opening:not_now.text")
+        .split("\n")[0]!
+        .replace(/<[^>]+>/g, "")
+        .slice(0, 30),
+    );
     await chat.say("/start");
     await chat.press("common:resume.continue");
     expect(chat.labels()).toContain(chat.t("opening:consent.options.agree"));
@@ -203,7 +228,13 @@ describe("the opening of the interview", () => {
     const chat = new Chat(await testBot(), 10, "en");
     await chat.bot.app.bot.handleUpdate({
       update_id: 99_001,
-      message: { message_id: 1, date: 0, chat: { id: 10, type: "private", first_name: "A" }, from: { id: 10, is_bot: false, first_name: "A" }, voice: { file_id: "x", file_unique_id: "y", duration: 3 } },
+      message: {
+        message_id: 1,
+        date: 0,
+        chat: { id: 10, type: "private", first_name: "A" },
+        from: { id: 10, is_bot: false, first_name: "A" },
+        voice: { file_id: "x", file_unique_id: "y", duration: 3 },
+      },
     });
     expect(chat.last()).toBe(chat.t("common:errors.unsupported"));
   });
@@ -212,9 +243,15 @@ describe("the opening of the interview", () => {
     const bot = await testBot();
     await bot.app.bot.handleUpdate({
       update_id: 99_002,
-      message: { message_id: 1, date: 0, chat: { id: -5, type: "group", title: "g" }, from: { id: 11, is_bot: false, first_name: "A" }, text: "/start", entities: [{ type: "bot_command", offset: 0, length: 6 }] },
+      message: {
+        message_id: 1,
+        date: 0,
+        chat: { id: -5, type: "group", title: "g" },
+        from: { id: 11, is_bot: false, first_name: "A" },
+        text: "/start",
+        entities: [{ type: "bot_command", offset: 0, length: 6 }],
+      },
     });
     expect(bot.api.calls).toEqual([]);
   });
 });
-

@@ -3,8 +3,8 @@
  * step with the Latin one.
  */
 import { describe, expect, it } from "vitest";
-import { readLocales } from "../src/i18n/index.js";
 import { flatten } from "../src/content/locale-check.js";
+import { readLocales } from "../src/i18n/index.js";
 import { comparable, kkLatinToCyrillic, similarity, uzCyrillicToLatin, uzLatinToCyrillic } from "../src/i18n/translit.js";
 
 describe("script conversion", () => {

@@ -3,7 +3,7 @@
  * tests; only the API underneath (real, emulated, recorded) and the storage differ.
  */
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, type Middleware, session, type StorageAdapter } from "grammy";
+import { Bot, type Middleware, type StorageAdapter, session } from "grammy";
 import type { LanguageCode, UserFromGetMe } from "grammy/types";
 import { hintLanguage, LANGS } from "../i18n/index.js";
 import { SESSION_PREFIX } from "../storage/keys.js";
@@ -53,12 +53,14 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
     const t = deps.i18n.getFixedT(hintLanguage(ctx.from?.language_code));
     await ctx.api.sendMessage(ctx.chat.id, t("common:errors.unavailable") as string, { parse_mode: "HTML" }).catch(() => {});
   });
-  guarded.use(session<SessionData, QadamContext>({
-    initial: () => ({}),
-    storage: o.storage,
-    prefix: SESSION_PREFIX,
-    getSessionKey: (ctx) => (ctx.chat?.type === "private" ? o.sessionId(ctx.chat.id) : undefined),
-  }));
+  guarded.use(
+    session<SessionData, QadamContext>({
+      initial: () => ({}),
+      storage: o.storage,
+      prefix: SESSION_PREFIX,
+      getSessionKey: (ctx) => (ctx.chat?.type === "private" ? o.sessionId(ctx.chat.id) : undefined),
+    }),
+  );
   guarded.use((ctx, next) => {
     ctx.deps = deps;
     ctx.lang = (ctx.chat ? ctx.session.lang : undefined) ?? hintLanguage(ctx.from?.language_code);
@@ -68,11 +70,19 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
   });
   // Inner boundary, inside the session: an error still lets the session save the state the engine
   // computed, so an answer already accepted is not lost because a message failed to send.
-  guarded.errorBoundary(async (err) => {
-    const ctx = err.ctx;
-    ctx.deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "update failed");
-    await send(ctx, tr(ctx, "common:errors.internal")).catch(() => {});
-  }, language, languageGate, privacy, referral, interview, help);
+  guarded.errorBoundary(
+    async (err) => {
+      const ctx = err.ctx;
+      ctx.deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "update failed");
+      await send(ctx, tr(ctx, "common:errors.internal")).catch(() => {});
+    },
+    language,
+    languageGate,
+    privacy,
+    referral,
+    interview,
+    help,
+  );
   bot.catch((err) => deps.logger.error({ update: err.ctx.update.update_id, err: errorText(err.error) }, "update failed"));
   return bot;
 }

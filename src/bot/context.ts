@@ -3,13 +3,13 @@
  */
 import type { Context, SessionFlavor } from "grammy";
 import type { i18n } from "i18next";
-import type { InterviewState } from "../flow/engine.js";
+import type { InterviewState, StepResult } from "../flow/engine.js";
 import type { FlowSet } from "../flow/model.js";
+import type { NodeAction } from "../flow/schema.js";
 import type { Lang, Translate } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import type { ReferralService } from "../referrals/service.js";
 import type { CardSet } from "../rights/model.js";
-import type { InterviewHooks } from "./runner.js";
 
 /** What is stored for one person. Nothing else: no names, no Telegram profile. */
 export interface SessionData {
@@ -23,6 +23,19 @@ export interface SessionData {
    * under this code instead of sending it twice.
    */
   pendingCode?: string;
+}
+
+/** What a feature adds to every step of the interview. */
+export interface InterviewHooks {
+  /** Before anything is shown: set the values the texts of the coming screens ask for. */
+  prepare?: (ctx: QadamContext, state: InterviewState) => void;
+  /**
+   * On arrival at an end node with this action. Returns true when it has taken over (stored
+   * the state and shown what it wanted); false lets the runner go on as usual.
+   */
+  actions?: Partial<
+    Record<NodeAction, (ctx: QadamContext, before: InterviewState | undefined, result: StepResult, pressed?: number) => Promise<boolean>>
+  >;
 }
 
 /** Referrals to partner lawyers, as the bot uses them. */

@@ -4,7 +4,7 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Button } from "../flow/view.js";
-import { type Lang, LANGS } from "../i18n/index.js";
+import { LANGS, type Lang } from "../i18n/index.js";
 import { plain } from "../telegram/html.js";
 import { languageData } from "./callbacks.js";
 import type { QadamContext } from "./context.js";

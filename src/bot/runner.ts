@@ -4,26 +4,14 @@
  * referral when the person arrives at `send_referral`), and shows what the engine said. Features
  * call it; it calls no feature: actions come in through the bot's dependencies.
  */
-import type { InterviewState, Input, StepResult } from "../flow/engine.js";
+import type { Input } from "../flow/engine.js";
 import { startState, step } from "../flow/engine.js";
-import type { NodeAction } from "../flow/schema.js";
 import { CALLBACKS } from "./callbacks.js";
 import type { QadamContext } from "./context.js";
 import { choices } from "./keyboards.js";
 import { send } from "./send.js";
 import { show } from "./show.js";
 import { tr } from "./text.js";
-
-/** What a feature adds to every step of the interview. */
-export interface InterviewHooks {
-  /** Before anything is shown: set the values the texts of the coming screens ask for. */
-  prepare?: (ctx: QadamContext, state: InterviewState) => void;
-  /**
-   * On arrival at an end node with this action. Returns true when it has taken over (stored
-   * the state and shown what it wanted); false lets the runner go on as usual.
-   */
-  actions?: Partial<Record<NodeAction, (ctx: QadamContext, before: InterviewState | undefined, result: StepResult, pressed?: number) => Promise<boolean>>>;
-}
 
 /** Runs one input through the engine, stores the new state, shows what it says. */
 export async function runInterview(ctx: QadamContext, input: Input, pressed?: number): Promise<void> {

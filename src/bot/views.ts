@@ -33,7 +33,11 @@ export function cardHtml(ctx: QadamContext, card: CardView): string {
     const unofficial = c.official ? "" : ` <i>(${tr(ctx, "rights:unofficial")})</i>`;
     return `• <a href="${escapeHtml(c.url)}">${label}</a>${at}${unofficial}`;
   });
-  return [`<b>${tr(ctx, card.title)}</b>`, ...card.parts.map((p) => tr(ctx, p)), `<i>${tr(ctx, "rights:sources_title")}</i>\n${sources.join("\n")}`].join("\n\n");
+  return [
+    `<b>${tr(ctx, card.title)}</b>`,
+    ...card.parts.map((p) => tr(ctx, p)),
+    `<i>${tr(ctx, "rights:sources_title")}</i>\n${sources.join("\n")}`,
+  ].join("\n\n");
 }
 
 /** "Sources checked on …" (or between two dates), said once under the last card. */
@@ -73,7 +77,10 @@ export function answerList(ctx: QadamContext, action: "edit" | "revise"): { line
   };
   const lines = answered.map((ref, i) => line(ref, `${i + 1}. `));
   if (ahead.length) lines.push([tr(ctx, "common:mydata.ahead"), ...ahead.map((ref) => line(ref, "• "))].join("\n"));
-  const buttons = answered.map((ref, i) => ({ text: tr(ctx, "common:buttons.change", { n: i + 1 }), callback_data: encodeButton({ type: action, ref }, st.step) }));
+  const buttons = answered.map((ref, i) => ({
+    text: tr(ctx, "common:buttons.change", { n: i + 1 }),
+    callback_data: encodeButton({ type: action, ref }, st.step),
+  }));
   const rows: InlineKeyboardButton[][] = [];
   for (let i = 0; i < buttons.length; i += 4) rows.push(buttons.slice(i, i + 4));
   return { lines, rows };

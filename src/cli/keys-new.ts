@@ -16,7 +16,7 @@ if (!values.out) {
 }
 await sodium.ready;
 const file = newBoxKeyFile();
-const text = JSON.stringify(file, null, 2) + "\n";
+const text = `${JSON.stringify(file, null, 2)}\n`;
 // Always a new file ("wx"), created 0600: an existing file's looser mode, or a symlink planted at
 // the path, can never receive the secret. --force writes a new file beside it and renames it over.
 try {

@@ -24,12 +24,12 @@ export async function buildLawyerPage(localesDir = "locales"): Promise<string> {
     external: ["fs", "path", "crypto"],
     logLevel: "silent",
   });
-  const js = bundle.outputFiles[0]!.text.replace(/<\/script/gi, "<\\/script");
+  const js = (bundle.outputFiles[0]?.text ?? "").replace(/<\/script/gi, "<\\/script");
   const template = readFileSync(new URL("../lawyer/page.html", import.meta.url), "utf8");
   return template.replace("/*QADAM_BUNDLE*/", () => js);
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop()!)) {
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop() ?? "\0")) {
   const { values } = parseArgs({ options: { out: { type: "string", default: "qadam-open.html" } } });
   const html = await buildLawyerPage();
   writeFileSync(values.out, html);

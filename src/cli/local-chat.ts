@@ -56,14 +56,19 @@ export class Terminal {
       case "sendMessage": {
         const messageId = this.nextId++;
         this.show(messageId, String(p["text"]), p["reply_markup"] as Markup, false);
-        const message: Partial<Message> = { message_id: messageId, date: now(), chat: { id: Number(p["chat_id"]), type: "private", first_name: "You" }, text: String(p["text"]) };
+        const message: Partial<Message> = {
+          message_id: messageId,
+          date: now(),
+          chat: { id: Number(p["chat_id"]), type: "private", first_name: "You" },
+          text: String(p["text"]),
+        };
         return { ok: true, result: message } as never;
       }
       case "editMessageText":
-        this.show(id!, String(p["text"]), p["reply_markup"] as Markup, true);
+        if (id !== undefined) this.show(id, String(p["text"]), p["reply_markup"] as Markup, true);
         return { ok: true, result: true } as never;
       case "editMessageReplyMarkup":
-        this.show(id!, this.messages.get(id!)?.text ?? "", p["reply_markup"] as Markup, true, true);
+        if (id !== undefined) this.show(id, this.messages.get(id)?.text ?? "", p["reply_markup"] as Markup, true, true);
         return { ok: true, result: true } as never;
       case "answerCallbackQuery":
         if (typeof p["text"] === "string" && p["text"]) this.print(`  » ${p["text"]}`);
@@ -96,7 +101,7 @@ export class Terminal {
         if (b.callback_data) byKey.set(key, b.callback_data);
         return `[${key}] ${b.text}`;
       });
-      this.print("   " + cells.join("   "));
+      this.print(`   ${cells.join("   ")}`);
     }
     this.keys = { messageId, byKey };
   }

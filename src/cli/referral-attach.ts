@@ -6,14 +6,14 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import sodium from "libsodium-wrappers";
+import { ATTEMPTS, QUEUE } from "../referrals/delivery.js";
 import { canonical, parseEnvelope } from "../referrals/envelope.js";
-import { keyId, fromB64 } from "../referrals/keys.js";
+import { fromB64, keyId } from "../referrals/keys.js";
 import { loadPartners } from "../referrals/partners.js";
 import { RedisReferralStore } from "../referrals/store.js";
-import { Queue } from "bullmq";
-import { ATTEMPTS, QUEUE } from "../referrals/delivery.js";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { to: { type: "string" } } });
 const url = process.env["REDIS_URL"];
@@ -36,19 +36,24 @@ try {
   const kept = await store.envelope(env.header.code);
   if (!kept) throw new Error(`Qadam no longer keeps ${env.header.code} (it expired, or it is not from this instance).`);
   const original = parseEnvelope(kept);
-  if (canonical({ ...original, grants: undefined }) !== canonical({ ...env, grants: undefined })) throw new Error("This is not the envelope Qadam sent for that code.");
+  if (canonical({ ...original, grants: undefined }) !== canonical({ ...env, grants: undefined }))
+    throw new Error("This is not the envelope Qadam sent for that code.");
   await store.putEnvelope(env.header.code, JSON.stringify(env));
   const connection = redis.duplicate({ maxRetriesPerRequest: null });
   const queue = new Queue(QUEUE, { connection });
   // Its own job id and "sent" marker: a first delivery to this partner (say, before a key was
   // replaced) must not block this one. Like every delivery job, it is gone when the envelope is.
-  await queue.add("deliver", { code: env.header.code, recipient: partner.id, grant: grantFor }, {
-    jobId: `ref-${env.header.code}-${partner.id}-grant-${grantFor}`,
-    attempts: ATTEMPTS,
-    backoff: { type: "qadam" },
-    removeOnComplete: { age: ttlSeconds },
-    removeOnFail: { age: ttlSeconds },
-  });
+  await queue.add(
+    "deliver",
+    { code: env.header.code, recipient: partner.id, grant: grantFor },
+    {
+      jobId: `ref-${env.header.code}-${partner.id}-grant-${grantFor}`,
+      attempts: ATTEMPTS,
+      backoff: { type: "qadam" },
+      removeOnComplete: { age: ttlSeconds },
+      removeOnFail: { age: ttlSeconds },
+    },
+  );
   await queue.close();
   connection.disconnect();
   console.log(`${env.header.code}: delivery to ${partner.id} queued.`);

@@ -7,14 +7,20 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import sodium from "libsodium-wrappers";
+import { explain } from "../lawyer/explain.js";
 import { grant, parseEnvelope, withGrant } from "../referrals/envelope.js";
 import { fingerprint, fromB64, parseKeyFile, publicKey32 } from "../referrals/keys.js";
-import { explain } from "../lawyer/explain.js";
 import { lawyerT } from "./lawyer-i18n.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { key: { type: "string" }, verify: { type: "string" }, to: { type: "string" }, name: { type: "string" }, out: { type: "string" } },
+  options: {
+    key: { type: "string" },
+    verify: { type: "string" },
+    to: { type: "string" },
+    name: { type: "string" },
+    out: { type: "string" },
+  },
 });
 const file = positionals[0];
 if (!file || !values.key || !values.verify || !values.to || !values.name) {
@@ -36,7 +42,9 @@ try {
   writeFileSync(out, JSON.stringify(withGrant(envelope, g)), { mode: 0o600 });
   // Staff check that this is the case they meant to share, before the file leaves their machine.
   const h = envelope.header;
-  console.log(`Referral ${h.code} (${h.country}, ${h.created.slice(0, 10)}): granted ${values.name} (fingerprint ${fingerprint(to)}); wrote ${out}.`);
+  console.log(
+    `Referral ${h.code} (${h.country}, ${h.created.slice(0, 10)}): granted ${values.name} (fingerprint ${fingerprint(to)}); wrote ${out}.`,
+  );
 } catch (e) {
   console.error(explain(e, lawyerT(undefined).t));
   process.exit(1);

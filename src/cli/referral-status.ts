@@ -5,7 +5,7 @@
  */
 import { Redis } from "ioredis";
 import { normalizeReceiptCode } from "../referrals/code.js";
-import { RedisReferralStore, type Status, STATUSES } from "../referrals/store.js";
+import { RedisReferralStore, STATUSES, type Status } from "../referrals/store.js";
 
 const [typed, status] = process.argv.slice(2);
 const code = typed ? normalizeReceiptCode(typed) : undefined;
@@ -18,7 +18,8 @@ const redis = new Redis(url, { maxRetriesPerRequest: 2 });
 redis.on("error", () => {}); // the command itself reports what failed
 const store = new RedisReferralStore(redis, Number(process.env["REFERRAL_TTL_DAYS"] ?? 90) * 86_400);
 try {
-  if (status && !(await store.setStatus(code, status as Status, new Date().toISOString()))) throw new Error(`No referral ${code} (it may have expired).`);
+  if (status && !(await store.setStatus(code, status as Status, new Date().toISOString())))
+    throw new Error(`No referral ${code} (it may have expired).`);
   const rec = await store.get(code);
   if (!rec) throw new Error(`No referral ${code} (it may have expired).`);
   console.log(`${rec.code}: ${rec.status} (country ${rec.country}, sent ${rec.created}, updated ${rec.updated})`);

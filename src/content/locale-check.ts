@@ -12,10 +12,10 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseTelegramHtml } from "../telegram/html.js";
-import { LANGS, type LocaleData } from "../i18n/index.js";
 import { type FlowSet, optionsOf, type Problem } from "../flow/model.js";
+import { LANGS, type LocaleData } from "../i18n/index.js";
 import type { CardSet } from "../rights/model.js";
+import { parseTelegramHtml } from "../telegram/html.js";
 
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 
@@ -33,7 +33,7 @@ function flatLang(data: LocaleData, lang: string): Map<string, unknown> {
   return m;
 }
 
-const placeholders = (s: string) => new Set([...s.matchAll(/\{\{\s*-?\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]!));
+const placeholders = (s: string) => new Set([...s.matchAll(/\{\{\s*-?\s*([\w.]+)\s*\}\}/g)].map((m) => m[1] ?? ""));
 const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
 const pluralForms = (lang: string) => new Intl.PluralRules(lang).resolvedOptions().pluralCategories as string[];
 
@@ -68,8 +68,8 @@ export function codeKeys(srcDir: string): { exact: Set<string>; prefixes: string
       if (statSync(p).isDirectory()) visit(p);
       else if (p.endsWith(".ts")) {
         for (const m of readFileSync(p, "utf8").matchAll(/["'`]([a-z][\w-]*:[\w.]+?)(\$\{|["'`])/g)) {
-          if (m[2] === "${") prefixes.push(m[1]!);
-          else exact.add(m[1]!);
+          if (m[2] === "${") prefixes.push(m[1] ?? "");
+          else exact.add(m[1] ?? "");
         }
       }
     }
@@ -115,20 +115,39 @@ export function localeProblems(set: FlowSet, cards: CardSet, data: LocaleData, o
       if (PLURAL.test(key)) continue;
       if (!here.has(key)) problems.push({ file: file(lang, key), where: key, message: "is missing" });
       else if (typeof here.get(key) === "string" && !same(placeholders(here.get(key) as string), placeholders(en.get(key) as string))) {
-        problems.push({ file: file(lang, key), where: key, message: `placeholders differ from English: ${[...placeholders(en.get(key) as string)].join(", ") || "none"}` });
+        problems.push({
+          file: file(lang, key),
+          where: key,
+          message: `placeholders differ from English: ${[...placeholders(en.get(key) as string)].join(", ") || "none"}`,
+        });
       }
     }
     for (const base of enBases) {
       const need = pluralForms(lang);
-      const have = [...here.keys()].filter((k) => PLURAL.test(k) && k.replace(PLURAL, "") === base).map((k) => PLURAL.exec(k)![1]!);
+      const have = [...here.keys()].filter((k) => PLURAL.test(k) && k.replace(PLURAL, "") === base).map((k) => PLURAL.exec(k)?.[1] ?? "");
       const missing = need.filter((f) => !have.includes(f));
       const extra = have.filter((f) => !need.includes(f));
-      if (missing.length) problems.push({ file: file(lang, base), where: base, message: `needs the plural form(s) ${missing.map((f) => `${base}_${f}`).join(", ")}` });
-      if (extra.length) problems.push({ file: file(lang, base), where: base, message: `has plural form(s) ${lang} does not use: ${extra.join(", ")}` });
-      const enVars = new Set([...en.entries()].filter(([k]) => k.replace(PLURAL, "") === base && PLURAL.test(k)).flatMap(([, v]) => [...placeholders(String(v))]));
+      if (missing.length)
+        problems.push({
+          file: file(lang, base),
+          where: base,
+          message: `needs the plural form(s) ${missing.map((f) => `${base}_${f}`).join(", ")}`,
+        });
+      if (extra.length)
+        problems.push({ file: file(lang, base), where: base, message: `has plural form(s) ${lang} does not use: ${extra.join(", ")}` });
+      const enVars = new Set(
+        [...en.entries()]
+          .filter(([k]) => k.replace(PLURAL, "") === base && PLURAL.test(k))
+          .flatMap(([, v]) => [...placeholders(String(v))]),
+      );
       for (const f of have) {
         const v = placeholders(String(here.get(`${base}_${f}`)));
-        if (![...v].every((x) => enVars.has(x))) problems.push({ file: file(lang, base), where: `${base}_${f}`, message: `placeholders differ from English: ${[...enVars].join(", ")}` });
+        if (![...v].every((x) => enVars.has(x)))
+          problems.push({
+            file: file(lang, base),
+            where: `${base}_${f}`,
+            message: `placeholders differ from English: ${[...enVars].join(", ")}`,
+          });
       }
     }
   }
@@ -138,8 +157,9 @@ export function localeProblems(set: FlowSet, cards: CardSet, data: LocaleData, o
   const byLang = new Map(LANGS.map((lang) => [lang, flatLang(data, lang)]));
   for (const [key, where] of needed) {
     for (const lang of LANGS) {
-      const v = byLang.get(lang)!.get(key);
-      if (typeof v !== "string" || !v.trim()) problems.push({ file: file(lang, key), where: key, message: `is missing or empty; needed by ${where}` });
+      const v = byLang.get(lang)?.get(key);
+      if (typeof v !== "string" || !v.trim())
+        problems.push({ file: file(lang, key), where: key, message: `is missing or empty; needed by ${where}` });
     }
   }
 
@@ -148,7 +168,6 @@ export function localeProblems(set: FlowSet, cards: CardSet, data: LocaleData, o
   const code = codeKeys(opts.srcDir);
   for (const key of en.keys()) {
     const base = key.replace(PLURAL, "");
-    const ns = key.split(":")[0]!;
     // A flow's namespace may also hold texts the code uses around that flow (e.g. the receipt).
     const used = needed.has(key) || code.exact.has(base) || code.prefixes.some((p) => base.startsWith(p));
     if (!used) problems.push({ file: file("en", key), where: key, message: "is not used by any flow or code: remove it" });

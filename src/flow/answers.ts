@@ -44,15 +44,24 @@ export function parseTyped(node: TextNode | NumberNode | DateNode, raw: string, 
  */
 export function parseDate(text: string): string | undefined {
   const t = text.trim();
-  let y: number;
-  let m: number | undefined;
-  let d: number | undefined;
-  let match: RegExpExecArray | null;
-  if ((match = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(t))) [d, m, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else if ((match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t))) [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else if ((match = /^(\d{1,2})[./-](\d{4})$/.exec(t))) [m, y] = [Number(match[1]), Number(match[2])];
-  else if ((match = /^(\d{4})$/.exec(t))) y = Number(match[1]);
-  else return undefined;
+  // Day first (15.03.2024), ISO (2024-03-15), month and year (03.2024), or a year alone.
+  const dmy = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(t);
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t);
+  const my = /^(\d{1,2})[./-](\d{4})$/.exec(t);
+  const year = /^(\d{4})$/.exec(t);
+  const parts = dmy
+    ? { y: dmy[3], m: dmy[2], d: dmy[1] }
+    : iso
+      ? { y: iso[1], m: iso[2], d: iso[3] }
+      : my
+        ? { y: my[2], m: my[1] }
+        : year
+          ? { y: year[1] }
+          : undefined;
+  if (!parts) return undefined;
+  const y = Number(parts.y);
+  const m = parts.m === undefined ? undefined : Number(parts.m);
+  const d = parts.d === undefined ? undefined : Number(parts.d);
   if (y < 1900 || y > 2999) return undefined;
   if (m !== undefined && (m < 1 || m > 12)) return undefined;
   const pad = (n: number) => String(n).padStart(2, "0");
@@ -101,4 +110,5 @@ export function isValid(node: CompiledNode, a: Answer): boolean {
 export const ticked = (a: Answer | undefined): string[] => (a?.kind === "value" && Array.isArray(a.value) ? a.value : []);
 
 /** A question whose answer is typed rather than pressed. */
-export const isTyped = (n: QuestionNode): n is TextNode | NumberNode | DateNode => n.type === "text" || n.type === "number" || n.type === "date";
+export const isTyped = (n: QuestionNode): n is TextNode | NumberNode | DateNode =>
+  n.type === "text" || n.type === "number" || n.type === "date";

@@ -34,7 +34,7 @@ export function decodeButton(data: string): Pressed | undefined {
   const m = /^q\|(\d{1,9})\|([a-z])(?:\|([a-z0-9_/]{1,49}))?$/.exec(data);
   if (!m) return undefined;
   const step = Number(m[1]);
-  const type = TYPES[m[2]!];
+  const type = TYPES[m[2] ?? ""];
   const arg = m[3];
   switch (type) {
     case "choose":

@@ -26,7 +26,8 @@ export function foldCondition<T>(c: Condition, f: Fold<T>): T {
 }
 
 /** Every test in a condition, in order (for checks that look at each one). */
-export const leaves = (c: Condition): Leaf[] => foldCondition<Leaf[]>(c, { leaf: (l) => [l], all: (xs) => xs.flat(), any: (xs) => xs.flat(), not: (x) => x });
+export const leaves = (c: Condition): Leaf[] =>
+  foldCondition<Leaf[]>(c, { leaf: (l) => [l], all: (xs) => xs.flat(), any: (xs) => xs.flat(), not: (x) => x });
 
 /** The same condition with each test replaced (e.g. its question qualified with the flow). */
 export const mapLeaves = (c: Condition, f: (l: Leaf) => Leaf): Condition =>
@@ -34,7 +35,12 @@ export const mapLeaves = (c: Condition, f: (l: Leaf) => Leaf): Condition =>
 
 /** Evaluate a condition over the answers. A missing answer is never equal to anything. */
 export function holds(c: Condition, answers: Readonly<Record<string, Answer>>): boolean {
-  return foldCondition<boolean>(c, { leaf: (l) => test(l, answers), all: (xs) => xs.every(Boolean), any: (xs) => xs.some(Boolean), not: (x) => !x });
+  return foldCondition<boolean>(c, {
+    leaf: (l) => test(l, answers),
+    all: (xs) => xs.every(Boolean),
+    any: (xs) => xs.some(Boolean),
+    not: (x) => !x,
+  });
 }
 
 function test(c: Leaf, answers: Readonly<Record<string, Answer>>): boolean {

@@ -16,72 +16,19 @@
  */
 import type { Msg } from "../i18n/translate.js";
 import { type Answer, isTyped, parseTyped, ticked } from "./answers.js";
-import type { Pressed } from "./codec.js";
 import { type CompiledNode, type FlowSet, isQuestion, nodeAt } from "./model.js";
 import { nextOf, prune, settle, walk } from "./path.js";
 import { reconcile } from "./reconcile.js";
-import { answerMsg, ask, questionMsg, type QuestionView } from "./view.js";
+import type { Input, InterviewState, NoticeReason, Say, StepResult } from "./state.js";
+import { answerMsg, ask, questionMsg } from "./view.js";
 
 export type { Msg } from "../i18n/translate.js";
 export { type Answer, isValid, parseDate } from "./answers.js";
 export { holds } from "./conditions.js";
 export { nextOf, prune, reachable, walk } from "./path.js";
 export { reconcile } from "./reconcile.js";
-export { answerMsg, ask, contextOf, progress, questionMsg, type Button, type QuestionView } from "./view.js";
-
-/** What the session keeps of an interview. Small on purpose. */
-export interface InterviewState {
-  /** The current node, `flow/node`. */
-  node: string;
-  /** Answers by node ref. */
-  answers: Record<string, Answer>;
-  /** The version of each flow when its answers were given. */
-  versions: Record<string, number>;
-  /** Counts accepted changes; buttons carry it so that old keyboards are detected. */
-  step: number;
-  /** Options ticked so far on the current multi question, before "Done". */
-  draft?: string[];
-  /** An answer is being changed from a review screen: after it, go to the first open question. */
-  resume?: boolean;
-}
-
-/**
- * Why the engine says a notice. The bot decides how each is shown by its reason (a stale press is
- * answered on the button; "use the buttons" at the result repeats only its last message), never
- * by the text's key.
- */
-export type NoticeReason =
-  | "changed"
-  | "reset"
-  | "stale"
-  | "use_buttons"
-  | "use_buttons_required"
-  | "finished"
-  | "pause"
-  | "text_empty"
-  | "text_too_long"
-  | "number"
-  | "date"
-  | "date_future";
-
-export type Say =
-  | { kind: "notice"; reason: NoticeReason; msg: Msg }
-  | { kind: "question"; view: QuestionView }
-  /** Confirms the answer just given, so the previous question can be closed with it. */
-  | { kind: "answered"; ref: string; question: Msg; answer: Msg };
-
-export type Input =
-  | Pressed
-  | { type: "text"; text: string; today: string }
-  /** Show where the person is (after /start, a resume, a language change). */
-  | { type: "current" }
-  /** `/back`: like the button, but without a step (a command is never stale). */
-  | { type: "back_command" };
-
-export interface StepResult {
-  state: InterviewState;
-  say: Say[];
-}
+export type { Input, InterviewState, NoticeReason, Say, StepResult } from "./state.js";
+export { answerMsg, ask, type Button, contextOf, progress, type QuestionView, questionMsg } from "./view.js";
 
 /** The i18n key of each notice: the engine names what to say, the bot translates it. */
 const NOTICE_KEYS: Record<NoticeReason, string> = {
@@ -115,7 +62,10 @@ export function step(set: FlowSet, state: InterviewState, input: Input): StepRes
   const { state: s, notice: changed } = reconcile(set, state);
   const say: Say[] = changed ? [notice(changed)] : [];
   const node = nodeAt(set, s.node);
-  const again = (reason: NoticeReason, params?: Msg["params"]): StepResult => ({ state: s, say: [...say, notice(reason, params), ask(set, s, false)] });
+  const again = (reason: NoticeReason, params?: Msg["params"]): StepResult => ({
+    state: s,
+    say: [...say, notice(reason, params), ask(set, s, false)],
+  });
 
   if ("step" in input && input.step !== s.step) return again("stale");
 
@@ -203,7 +153,8 @@ function advance(set: FlowSet, s: InterviewState, node: CompiledNode, answer: An
   const landed = nodeAt(set, target);
   if (s.resume && !(landed.type === "choice" && landed.review)) next.resume = true;
   const out: Say[] = [...say];
-  if (isQuestion(node)) out.push({ kind: "answered", ref: node.ref, question: questionMsg(set, node, s.answers), answer: answerMsg(node, answer) });
+  if (isQuestion(node))
+    out.push({ kind: "answered", ref: node.ref, question: questionMsg(set, node, s.answers), answer: answerMsg(node, answer) });
   out.push(ask(set, next, false));
   return { state: next, say: out };
 }

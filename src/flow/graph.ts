@@ -36,15 +36,16 @@ export function graphProblems(set: FlowSet): Problem[] {
     }
     if (n.type !== "end" && successors(n).length === 0) at(n, "", "leads nowhere: add a next");
     const longest = longestCallbackData(n);
-    if (Buffer.byteLength(longest) > 64) at(n, "", `a button's callback data would be ${Buffer.byteLength(longest)} bytes; Telegram allows 64`);
+    if (Buffer.byteLength(longest) > 64)
+      at(n, "", `a button's callback data would be ${Buffer.byteLength(longest)} bytes; Telegram allows 64`);
   }
   if (problems.length || !set.nodes.has(set.entry)) return problems;
 
   // Reachability from the entry, and the ability to reach an end.
   const reached = new Set<string>([set.entry]);
   const queue = [set.entry];
-  while (queue.length) {
-    for (const s of successors(set.nodes.get(queue.pop()!)!)) {
+  for (let ref = queue.pop(); ref !== undefined; ref = queue.pop()) {
+    for (const s of successors(nodeAt(set, ref))) {
       if (!reached.has(s)) {
         reached.add(s);
         queue.push(s);
@@ -67,7 +68,7 @@ export function graphProblems(set: FlowSet): Problem[] {
   }
   const cycle = findCycle(set);
   if (cycle) {
-    const first = set.nodes.get(cycle[0]!)!;
+    const first = nodeAt(set, cycle[0] ?? set.entry);
     at(first, "", `is part of a loop (${cycle.join(" → ")}); an interview must always move forward`);
   }
   return problems;
@@ -98,7 +99,7 @@ function findCycle(set: FlowSet): string[] | undefined {
   const visit = (ref: string): string[] | undefined => {
     state.set(ref, 1);
     stack.push(ref);
-    for (const s of successors(set.nodes.get(ref)!)) {
+    for (const s of successors(nodeAt(set, ref))) {
       if (state.get(s) === 1) return [...stack.slice(stack.indexOf(s)), s];
       if (!state.has(s)) {
         const found = visit(s);

@@ -35,7 +35,8 @@ export function parseYaml(f: SourceFile, problems: Problem[]): unknown {
     problems.push({ file: f.path, where: "", message: `not valid YAML: ${msg}` });
     return undefined;
   }
-  if (raw && typeof raw === "object" && !Array.isArray(raw)) return Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("x-")));
+  if (raw && typeof raw === "object" && !Array.isArray(raw))
+    return Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("x-")));
   return raw;
 }
 
@@ -99,17 +100,30 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
     problems.push({
       file: "flows/",
       where: "entry",
-      message: entries.length === 0 ? "no flow is marked `entry: true`" : `only one flow may be marked \`entry: true\`, found: ${entries.join(", ")}`,
+      message:
+        entries.length === 0
+          ? "no flow is marked `entry: true`"
+          : `only one flow may be marked \`entry: true\`, found: ${entries.join(", ")}`,
     });
   }
   const once = <R extends string>(kind: string, found: Map<R, string[]>, needed: readonly R[] | undefined): Map<R, string> => {
     const out = new Map<R, string>();
     for (const [role, refs] of found) {
-      if (refs.length > 1) problems.push({ file: "flows/", where: "role", message: `the ${kind} role "${role}" is given to ${refs.join(" and ")}: it must be given once` });
+      if (refs.length > 1)
+        problems.push({
+          file: "flows/",
+          where: "role",
+          message: `the ${kind} role "${role}" is given to ${refs.join(" and ")}: it must be given once`,
+        });
       else if (refs[0]) out.set(role, refs[0]);
     }
     for (const role of needed ?? []) {
-      if (!found.has(role)) problems.push({ file: "flows/", where: "role", message: `no ${kind} has the role "${role}", which Qadam relies on: add \`role: ${role}\`` });
+      if (!found.has(role))
+        problems.push({
+          file: "flows/",
+          where: "role",
+          message: `no ${kind} has the role "${role}", which Qadam relies on: add \`role: ${role}\``,
+        });
     }
     return out;
   };
@@ -145,7 +159,13 @@ function compileNode(flow: string, id: string, file: string, def: NodeDef): Comp
     case "route":
       return { ...base, type: "route" };
     case "end":
-      return { ...base, type: "end", result: def.result ?? false, final: def.final ?? false, ...(def.action ? { action: def.action } : {}) };
+      return {
+        ...base,
+        type: "end",
+        result: def.result ?? false,
+        final: def.final ?? false,
+        ...(def.action ? { action: def.action } : {}),
+      };
     case "choice":
       return {
         ...base,

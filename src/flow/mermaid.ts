@@ -21,8 +21,13 @@ const SHAPES: Record<CompiledNode["type"], [string, string]> = {
 
 /** Mermaid-safe label text: no quotes, brackets or HTML; short. */
 function label(s: string, max = 60): string {
-  const flat = s.replace(/<[^>]+>/g, "").replace(/&[a-z#0-9]+;/gi, " ").replace(/["[\]{}()<>|#;`]/g, " ").replace(/\s+/g, " ").trim();
-  return flat.length > max ? flat.slice(0, max - 1) + "…" : flat;
+  const flat = s
+    .replace(/<[^>]+>/g, "")
+    .replace(/&[a-z#0-9]+;/gi, " ")
+    .replace(/["[\]{}()<>|#;`]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /** A condition in words, for the diagram's arrows. */
@@ -52,7 +57,9 @@ export function flowToMermaid(set: FlowSet, flowId: string, t: TFunction): strin
   }
   for (const n of nodes) {
     for (const o of optionsOf(n)) if (o.next) lines.push(`  ${id(n.ref)} -->|"${label(t(o.labelKey) as string, 30)}"| ${id(o.next)}`);
-    const rest = optionsOf(n).filter((o) => !o.next).map((o) => label(t(o.labelKey) as string, 30));
+    const rest = optionsOf(n)
+      .filter((o) => !o.next)
+      .map((o) => label(t(o.labelKey) as string, 30));
     for (const r of n.next) {
       const why = r.if ? describe(r.if) : n.next.length > 1 ? "otherwise" : n.type === "choice" && rest.length ? rest.join(" / ") : "";
       if (!set.nodes.has(r.goto)) continue;

@@ -127,7 +127,7 @@ export function formatProblem(p: Problem): string {
 export class FlowProblems extends Error {
   constructor(readonly problems: Problem[]) {
     // Flows, locales and the partners file share this error: the header names no single one.
-    super(`Qadam's data files have ${problems.length} problem(s):\n${problems.map((p) => "  - " + formatProblem(p)).join("\n")}`);
+    super(`Qadam's data files have ${problems.length} problem(s):\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`);
     this.name = "FlowProblems";
   }
 }

@@ -3,9 +3,9 @@
  * that no longer fit are dropped and the person resumes at the first open question on the path.
  */
 import { type Answer, isValid } from "./answers.js";
-import type { InterviewState } from "./engine.js";
 import { type FlowSet, nodeAt } from "./model.js";
 import { prune, walk } from "./path.js";
+import type { InterviewState } from "./state.js";
 
 /**
  * When a flow's version changed, or the stored node is gone, answers that no longer fit are

@@ -22,9 +22,7 @@ export const target = z
   .regex(/^([a-z][a-z0-9_]{0,23}\/)?[a-z][a-z0-9_]{0,23}$/, "must be a node id, or flow/node for a node in another flow");
 
 /** An explicit i18n key, always with its namespace: `common:yes`. */
-export const i18nKey = z
-  .string()
-  .regex(/^[a-z][a-zA-Z0-9_-]*:[a-zA-Z0-9_.-]+$/, "must be an i18n key with its namespace, e.g. common:yes");
+export const i18nKey = z.string().regex(/^[a-z][a-zA-Z0-9_-]*:[a-zA-Z0-9_.-]+$/, "must be an i18n key with its namespace, e.g. common:yes");
 
 /**
  * The condition language used in `next` rules. It is data, not code: there is no eval, and the

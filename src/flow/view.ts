@@ -7,38 +7,13 @@ import type { Msg } from "../i18n/translate.js";
 import { type Answer, isTyped, ticked } from "./answers.js";
 import { type ButtonAction, encodeButton } from "./codec.js";
 import { holds } from "./conditions.js";
-import type { InterviewState, Say } from "./engine.js";
+import type { Button, InterviewState, QuestionView, Say } from "./state.js";
+
+export type { Button, QuestionView } from "./state.js";
+
 import { successors } from "./graph.js";
 import { type CompiledNode, type FlowSet, isQuestion, isResult, nodeAt, optionsOf } from "./model.js";
 import { walk } from "./path.js";
-
-export interface Button {
-  label: Msg;
-  data: string;
-  /** For options: whether it is ticked (multi) or the current answer (choice). */
-  checked?: boolean;
-}
-
-export interface QuestionView {
-  ref: string;
-  type: CompiledNode["type"];
-  text: Msg;
-  help?: Msg;
-  /** The answer already given to this node, when the person came back to it. */
-  current?: Msg;
-  /** The kind of typed answer expected, if any. */
-  expects?: "text" | "number" | "date";
-  hint?: Msg;
-  progress?: { at: number; of: number };
-  /** Rows of buttons. */
-  buttons: Button[][];
-  /** The same question drawn again after a tick: replace it rather than send a new one. */
-  refresh: boolean;
-  /** Nodes marked `result`: the bot shows the needs summary and the rights cards that apply. */
-  result?: boolean;
-  /** Nodes marked `review`: show every answer with a "change" button first. */
-  review?: boolean;
-}
 
 /** The context (e.g. "family") that person-related texts use, from the options chosen so far. */
 export function contextOf(set: FlowSet, answers: Readonly<Record<string, Answer>>): string | undefined {
@@ -87,7 +62,8 @@ function questionView(set: FlowSet, s: InterviewState, refresh: boolean): Questi
   const buttons: Button[][] = [];
   if (node.type === "choice") {
     const chosen = existing?.kind === "value" ? existing.value : undefined;
-    for (const o of node.options) buttons.push([btn({ key: o.labelKey }, { type: "choose", option: o.id }, o.id === chosen ? true : undefined)]);
+    for (const o of node.options)
+      buttons.push([btn({ key: o.labelKey }, { type: "choose", option: o.id }, o.id === chosen ? true : undefined)]);
   } else if (node.type === "multi") {
     const ticks = s.draft ?? ticked(existing);
     for (const o of node.options) buttons.push([btn({ key: o.labelKey }, { type: "toggle", option: o.id }, ticks.includes(o.id))]);
@@ -107,7 +83,8 @@ function questionView(set: FlowSet, s: InterviewState, refresh: boolean): Questi
   const view: QuestionView = { ref: node.ref, type: node.type, text: questionMsg(set, node, s.answers), buttons, refresh };
   const help = node.help?.find((h) => !h.if || holds(h.if, s.answers));
   if (help) view.help = { key: help.key };
-  if (existing && isQuestion(node) && !refresh) view.current = { key: "common:answer.current", params: { answer: answerMsg(node, existing) } };
+  if (existing && isQuestion(node) && !refresh)
+    view.current = { key: "common:answer.current", params: { answer: answerMsg(node, existing) } };
   if (isQuestion(node) && isTyped(node)) {
     view.expects = node.type;
     view.hint = { key: `common:expects.${node.type}` };

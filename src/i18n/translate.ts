@@ -24,9 +24,14 @@ export function translate(t: TFunction, msg: Msg | string, params?: Msg["params"
   const values: Record<string, string | number> = { ...globals };
   for (const [k, v] of Object.entries(m.params ?? {})) {
     values[k] =
-      typeof v === "number" ? v : typeof v === "string" ? escapeHtml(v) : Array.isArray(v) ? v.map((x) => translate(t, x, undefined, globals)).join(", ") : translate(t, v, undefined, globals);
+      typeof v === "number"
+        ? v
+        : typeof v === "string"
+          ? escapeHtml(v)
+          : Array.isArray(v)
+            ? v.map((x) => translate(t, x, undefined, globals)).join(", ")
+            : translate(t, v, undefined, globals);
   }
   if (m.context) values["context"] = m.context;
   return t(m.key, values) as string;
 }
-

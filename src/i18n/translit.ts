@@ -24,8 +24,31 @@ const UZ_DIGRAPHS: [RegExp, string][] = [
   [/ye/g, "е"],
 ];
 const UZ_LETTERS: Record<string, string> = {
-  a: "а", b: "б", d: "д", e: "е", f: "ф", g: "г", h: "ҳ", i: "и", j: "ж", k: "к", l: "л", m: "м", n: "н",
-  o: "о", p: "п", q: "қ", r: "р", s: "с", t: "т", u: "у", v: "в", x: "х", y: "й", z: "з", "ʼ": "ъ",
+  a: "а",
+  b: "б",
+  d: "д",
+  e: "е",
+  f: "ф",
+  g: "г",
+  h: "ҳ",
+  i: "и",
+  j: "ж",
+  k: "к",
+  l: "л",
+  m: "м",
+  n: "н",
+  o: "о",
+  p: "п",
+  q: "қ",
+  r: "р",
+  s: "с",
+  t: "т",
+  u: "у",
+  v: "в",
+  x: "х",
+  y: "й",
+  z: "з",
+  ʼ: "ъ",
 };
 
 /** Uzbek Latin → Cyrillic, lower-case. */
@@ -38,11 +61,23 @@ export function uzLatinToCyrillic(text: string): string {
 }
 
 const UZ_BACK: [RegExp, string][] = [
-  [/ў/g, "oʻ"], [/ғ/g, "gʻ"], [/ш/g, "sh"], [/ч/g, "ch"], [/ё/g, "yo"], [/ю/g, "yu"], [/я/g, "ya"],
-  [/(^|[^а-яўғқҳёъ])е/g, "$1ye"], [/э/g, "e"], [/ц/g, "ts"], [/ъ/g, "ʼ"], [/ь/g, ""],
+  [/ў/g, "oʻ"],
+  [/ғ/g, "gʻ"],
+  [/ш/g, "sh"],
+  [/ч/g, "ch"],
+  [/ё/g, "yo"],
+  [/ю/g, "yu"],
+  [/я/g, "ya"],
+  [/(^|[^а-яўғқҳёъ])е/g, "$1ye"],
+  [/э/g, "e"],
+  [/ц/g, "ts"],
+  [/ъ/g, "ʼ"],
+  [/ь/g, ""],
 ];
 const UZ_BACK_LETTERS: Record<string, string> = Object.fromEntries(
-  Object.entries(UZ_LETTERS).filter(([l]) => l !== "ʼ" && l !== "e").map(([l, c]) => [c, l]),
+  Object.entries(UZ_LETTERS)
+    .filter(([l]) => l !== "ʼ" && l !== "e")
+    .map(([l, c]) => [c, l]),
 );
 
 /** Uzbek Cyrillic → Latin, lower-case. */
@@ -53,9 +88,37 @@ export function uzCyrillicToLatin(text: string): string {
 }
 
 const KK_LATIN: Record<string, string> = {
-  a: "а", ä: "ә", b: "б", d: "д", e: "е", f: "ф", g: "г", ğ: "ғ", h: "һ", i: "і", ı: "ы", j: "ж", k: "к",
-  l: "л", m: "м", n: "н", ñ: "ң", o: "о", ö: "ө", p: "п", q: "қ", r: "р", s: "с", ş: "ш", t: "т", u: "у",
-  ū: "ұ", ü: "ү", v: "в", y: "й", z: "з",
+  a: "а",
+  ä: "ә",
+  b: "б",
+  d: "д",
+  e: "е",
+  f: "ф",
+  g: "г",
+  ğ: "ғ",
+  h: "һ",
+  i: "і",
+  ı: "ы",
+  j: "ж",
+  k: "к",
+  l: "л",
+  m: "м",
+  n: "н",
+  ñ: "ң",
+  o: "о",
+  ö: "ө",
+  p: "п",
+  q: "қ",
+  r: "р",
+  s: "с",
+  ş: "ш",
+  t: "т",
+  u: "у",
+  ū: "ұ",
+  ü: "ү",
+  v: "в",
+  y: "й",
+  z: "з",
 };
 
 /** Kazakh Latin (2021 alphabet) → Cyrillic, lower-case; "ch" → ч. */
@@ -77,7 +140,10 @@ export function comparable(text: string, lang: string): string {
   // Latin has no ц: "Probatsiya" and "Пробация" are the same word. And people leave out what
   // their keyboard lacks: "Ozbekiston" for "Oʻzbekiston", "Кашкадарё" for "Қашқадарё".
   if (lang.startsWith("uz")) s = s.replace(/ц/g, "тс").replace(/ў/g, "о").replace(/ғ/g, "г").replace(/қ/g, "к").replace(/ҳ/g, "х");
-  return s.replace(/[^\p{L}\p{N}\s]/gu, " ").replace(/\s+/g, " ").trim();
+  return s
+    .replace(/[^\p{L}\p{N}\s]/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /** Dice similarity of character bigrams: 1 for equal strings, 0 for nothing in common. */

@@ -5,10 +5,10 @@
  */
 import i18next from "i18next";
 import sodium from "libsodium-wrappers";
-import { explain } from "./explain.js";
 import { parseDossier, renderDossier } from "../referrals/dossier.js";
 import { open, parseEnvelope } from "../referrals/envelope.js";
 import { fingerprint, parseKeyFile, pastedKey } from "../referrals/keys.js";
+import { explain } from "./explain.js";
 
 declare const QADAM_LOCALES: Record<string, { lawyer: Record<string, unknown> }>;
 
@@ -18,7 +18,13 @@ const readText = (input: HTMLInputElement) => input.files?.[0]?.text() ?? Promis
 async function main(): Promise<void> {
   await sodium.ready;
   const i18n = i18next.createInstance();
-  await i18n.init({ resources: QADAM_LOCALES, fallbackLng: "en", ns: ["lawyer"], defaultNS: "lawyer", interpolation: { escapeValue: false } });
+  await i18n.init({
+    resources: QADAM_LOCALES,
+    fallbackLng: "en",
+    ns: ["lawyer"],
+    defaultNS: "lawyer",
+    interpolation: { escapeValue: false },
+  });
   const select = $<HTMLSelectElement>("lang");
   const browser = navigator.language.toLowerCase();
   select.value = browser.startsWith("kk") ? "kk" : browser.startsWith("uz") ? "uz-Latn" : browser.startsWith("ru") ? "ru" : "en";

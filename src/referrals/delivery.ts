@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
-import { GrammyError, HttpError, InputFile, type Api } from "grammy";
+import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logger.js";
 import type { Directory, Partner, Transport } from "./partners.js";
@@ -69,7 +69,10 @@ async function send(deps: DeliveryDeps, transport: Transport, code: string, enve
   }
   try {
     // A buffer, not a stream: a retried request must send the whole file again.
-    await deps.api.sendDocument(transport.chat_id, new InputFile(Buffer.from(envelope), fileName(code)), { caption, protect_content: false });
+    await deps.api.sendDocument(transport.chat_id, new InputFile(Buffer.from(envelope), fileName(code)), {
+      caption,
+      protect_content: false,
+    });
   } catch (e) {
     if (e instanceof GrammyError) {
       if (e.error_code === 429) throw new RetryAfter(e.parameters.retry_after ?? 5);
@@ -103,7 +106,7 @@ export async function reportFailure(deps: DeliveryDeps, job: DeliveryJob): Promi
   else {
     const path = join(deps.referralsDir, t.path, `delivery-failed-${job.code}-${job.recipient}.txt`);
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    writeFileSync(path, text + "\n", { mode: 0o600 });
+    writeFileSync(path, `${text}\n`, { mode: 0o600 });
   }
 }
 
@@ -121,7 +124,8 @@ function quiet(conn: Redis, logger: Logger): Redis {
 /** Backoff for attempt n (1-based): Telegram's retry_after if it gave one, else 2^n × base. */
 export function backoffMs(attemptsMade: number, err: Error | undefined, baseMs: number): number {
   if (err instanceof RetryAfter) return err.seconds * 1000;
-  if (err && /retry after (\d+) s/.test(err.message)) return Number(/retry after (\d+) s/.exec(err.message)![1]) * 1000;
+  const after = err ? /retry after (\d+) s/.exec(err.message)?.[1] : undefined;
+  if (after) return Number(after) * 1000;
   return 2 ** Math.max(0, attemptsMade - 1) * baseMs;
 }
 
@@ -167,7 +171,10 @@ export class QueueDispatcher implements Dispatcher {
       if (!job) return;
       const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? ATTEMPTS);
       this.deps.logger.warn({ job: job.id, attempt: job.attemptsMade, final, err: err.message }, "delivery failed");
-      if (final) void reportFailure(this.deps, job.data).catch((e: Error) => this.deps.logger.error({ job: job.id, err: e.message }, "could not tell triage"));
+      if (final)
+        void reportFailure(this.deps, job.data).catch((e: Error) =>
+          this.deps.logger.error({ job: job.id, err: e.message }, "could not tell triage"),
+        );
     });
     this.worker.on("error", (e) => this.deps.logger.warn({ err: e.message }, "delivery worker"));
     return this.worker;

@@ -54,9 +54,12 @@ export function parseDossier(text: string): Dossier {
 }
 
 /** The readable document as plain lines, in `lang` if the dossier has it, else its first language. */
-export function renderDossier(d: Dossier, lang?: string): { lang: string; title: string; sections: { heading: string; lines: string[] }[] } {
-  const use = lang && d.texts[lang] ? lang : Object.keys(d.texts)[0]!;
-  const t = d.texts[use]!;
+export function renderDossier(
+  d: Dossier,
+  lang?: string,
+): { lang: string; title: string; sections: { heading: string; lines: string[] }[] } {
+  const use = lang && d.texts[lang] ? lang : (Object.keys(d.texts)[0] ?? "");
+  const t = d.texts[use] ?? { headings: {}, questions: {}, answers: {}, cards: {}, contact: "" };
   const h = (k: (typeof HEADINGS)[number]) => t.headings[k] ?? k;
   const answers = d.answers.map((a) => {
     const q = t.questions[a.ref] ?? a.ref;

@@ -53,7 +53,9 @@ export interface Recipient {
 export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);
@@ -135,18 +137,25 @@ export function open(
   const mine = keyId(key.publicKey);
   const sealed = envelope.keys.find((k) => k.keyId === mine)?.sealed;
   const granted = envelope.grants?.find((g) => g.keyId === mine)?.sealed;
-  if (!sealed && !granted) {
+  const copy = sealed ?? granted;
+  if (!copy) {
     const names = envelope.header.recipients.map((r) => r.name).join(", ");
     throw new OpenError("not_addressed", { keyId: mine, names });
   }
   let dataKey: Uint8Array;
   try {
-    dataKey = sodium.crypto_box_seal_open(fromB64((sealed ?? granted)!), key.publicKey, key.secretKey);
+    dataKey = sodium.crypto_box_seal_open(fromB64(copy), key.publicKey, key.secretKey);
   } catch {
     throw new OpenError("cannot_unseal");
   }
   try {
-    const plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, fromB64(envelope.ciphertext), canonical(envelope.header), fromB64(envelope.nonce), dataKey);
+    const plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      fromB64(envelope.ciphertext),
+      canonical(envelope.header),
+      fromB64(envelope.nonce),
+      dataKey,
+    );
     return { plaintext: sodium.to_string(plain), signer, via: sealed ? "recipient" : "grant" };
   } catch {
     throw new OpenError("does_not_decrypt");

@@ -34,7 +34,6 @@ export class OpenError extends Error {
   }
 }
 
-
 /** JSON.parse that fails as an OpenError with `code`: every file a lawyer opens is JSON first. */
 export function parseJson(text: string, code: OpenErrorCode): unknown {
   try {

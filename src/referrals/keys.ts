@@ -40,7 +40,7 @@ export function keyId(publicKey: Uint8Array): string {
 /** A fingerprint to read aloud: 8 groups of 4 characters (Crockford base32 of the same hash). */
 export function fingerprint(publicKey: Uint8Array): string {
   const hash = sodium.crypto_generichash(20, publicKey, null);
-  return crockford(hash).match(/.{4}/g)!.join(" ");
+  return (crockford(hash).match(/.{4}/g) ?? []).join(" ");
 }
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { SPECIALTIES } from "../rights/specialties.js";
 import { z } from "zod";
 import { FlowProblems, type Problem } from "../flow/model.js";
 import { slug } from "../flow/schema.js";
 import { LANGS } from "../i18n/index.js";
+import { SPECIALTIES } from "../rights/specialties.js";
 import { publicKey32 } from "./keys.js";
 
 export { SPECIALTIES, type Specialty } from "../rights/specialties.js";
@@ -18,7 +18,13 @@ const transport = z.discriminatedUnion("type", [
   /** A Telegram chat (a lawyer's private chat with the bot, or a group): the envelope arrives as a document. */
   z.strictObject({ type: z.literal("telegram"), chat_id: z.number().int() }),
   /** A folder (relative to REFERRALS_DIR): for the local chat, and NGOs that carry files by other means. */
-  z.strictObject({ type: z.literal("folder"), path: z.string().regex(/^[A-Za-z0-9_./-]+$/).refine((p) => !p.split("/").includes(".."), "must stay inside REFERRALS_DIR") }),
+  z.strictObject({
+    type: z.literal("folder"),
+    path: z
+      .string()
+      .regex(/^[A-Za-z0-9_./-]+$/)
+      .refine((p) => !p.split("/").includes(".."), "must stay inside REFERRALS_DIR"),
+  }),
 ]);
 export type Transport = z.infer<typeof transport>;
 
@@ -64,7 +70,10 @@ export function loadPartners(path: string, triageKey?: string): Directory {
   if (!r.success) {
     for (const i of r.error.issues) {
       const p = i.path.map(String);
-      const where = p[0] === "partners" && p[1] !== undefined ? `partners.${p[1]} (${(raw as PartnersFile).partners?.[Number(p[1])]?.id ?? "?"}).${p.slice(2).join(".")}` : p.join(".");
+      const where =
+        p[0] === "partners" && p[1] !== undefined
+          ? `partners.${p[1]} (${(raw as PartnersFile).partners?.[Number(p[1])]?.id ?? "?"}).${p.slice(2).join(".")}`
+          : p.join(".");
       problems.push({ file: path, where, message: i.message });
     }
     throw new FlowProblems(problems);
@@ -75,10 +84,12 @@ export function loadPartners(path: string, triageKey?: string): Directory {
     ids.add(p.id);
   }
   const key = triageKey ?? r.data.triage.public_key;
-  if (!key) problems.push({ file: path, where: "triage.public_key", message: "the triage desk needs a public key: here, or as TRIAGE_PUBLIC_KEY" });
-  else if (!publicKey32.safeParse(key).success) problems.push({ file: "TRIAGE_PUBLIC_KEY", where: "", message: "must be 43 base64url characters (a 32-byte key)" });
-  if (problems.length) throw new FlowProblems(problems);
-  return { triage: { ...r.data.triage, id: "triage", public_key: key! }, partners: r.data.partners };
+  if (!key)
+    problems.push({ file: path, where: "triage.public_key", message: "the triage desk needs a public key: here, or as TRIAGE_PUBLIC_KEY" });
+  else if (!publicKey32.safeParse(key).success)
+    problems.push({ file: "TRIAGE_PUBLIC_KEY", where: "", message: "must be 43 base64url characters (a 32-byte key)" });
+  if (problems.length || !key) throw new FlowProblems(problems);
+  return { triage: { ...r.data.triage, id: "triage", public_key: key }, partners: r.data.partners };
 }
 
 /**
@@ -86,10 +97,18 @@ export function loadPartners(path: string, triageKey?: string): Directory {
  * least one kind of case the person needs; those who speak the person's language first, then those
  * who cover the most needs. At most `limit`. An empty list means: the triage desk only.
  */
-export function matchPartners(dir: Directory, want: { country: string; language: string; specialties: readonly string[] }, limit = 2): Partner[] {
+export function matchPartners(
+  dir: Directory,
+  want: { country: string; language: string; specialties: readonly string[] },
+  limit = 2,
+): Partner[] {
   return dir.partners
     .filter((p) => p.active && (p.countries as string[]).includes(want.country))
-    .map((p) => ({ p, overlap: p.specialties.filter((s) => want.specialties.includes(s)).length, speaks: (p.languages as string[]).includes(want.language) ? 1 : 0 }))
+    .map((p) => ({
+      p,
+      overlap: p.specialties.filter((s) => want.specialties.includes(s)).length,
+      speaks: (p.languages as string[]).includes(want.language) ? 1 : 0,
+    }))
     .filter((x) => x.overlap > 0)
     .sort((a, b) => b.speaks - a.speaks || b.overlap - a.overlap || a.p.id.localeCompare(b.p.id))
     .slice(0, limit)

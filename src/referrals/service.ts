@@ -13,11 +13,11 @@ import { type Msg, translate } from "../i18n/translate.js";
 import { applicableCards, neededSpecialties } from "../rights/evaluate.js";
 import type { CardSet } from "../rights/model.js";
 import { parseTelegramHtml } from "../telegram/html.js";
+import type { Dispatcher } from "./delivery.js";
 import { type Dossier, dossierSchema, HEADINGS } from "./dossier.js";
 import { type Envelope, parseEnvelope, seal } from "./envelope.js";
 import { fromB64 } from "./keys.js";
 import { type Directory, matchPartners, type Partner } from "./partners.js";
-import type { Dispatcher } from "./delivery.js";
 import type { ReferralStore } from "./store.js";
 
 /*
@@ -32,12 +32,19 @@ export interface Recipients {
   partners: Partner[];
 }
 
-const valueOf = (a: Answer | undefined) => (a?.kind === "value" ? a.value : undefined);
+const answerValue = (a: Answer | undefined) => (a?.kind === "value" ? a.value : undefined);
 
 /** Who will read this person's referral: the triage desk always, and the matched partners. */
-export function recipientsFor(flows: FlowSet, cards: CardSet, dir: Directory, answers: Readonly<Record<string, Answer>>, language: string): Recipients {
-  const country = valueOf(answers[refOf(flows, "country")]);
-  const partners = typeof country === "string" ? matchPartners(dir, { country, language, specialties: neededSpecialties(cards, answers) }) : [];
+export function recipientsFor(
+  flows: FlowSet,
+  cards: CardSet,
+  dir: Directory,
+  answers: Readonly<Record<string, Answer>>,
+  language: string,
+): Recipients {
+  const country = answerValue(answers[refOf(flows, "country")]);
+  const partners =
+    typeof country === "string" ? matchPartners(dir, { country, language, specialties: neededSpecialties(cards, answers) }) : [];
   return { triage: dir.triage, partners };
 }
 
@@ -66,10 +73,10 @@ export function buildDossier(
     return isQuestion(n) && n.flow !== referralFlow.id && ref !== noteRef && !isResult(n) && !(n.type === "choice" && n.review);
   });
   const cards = applicableCards(cardSet, state.answers);
-  const contactHow = valueOf(state.answers[refOf(flows, "contact")]);
+  const contactHow = answerValue(state.answers[refOf(flows, "contact")]);
   const contact = { how: (typeof contactHow === "string" ? contactHow : "none") as Dossier["contact"]["how"] };
-  const detail = valueOf(state.answers[refOf(flows, "contact_detail")]);
-  const note = valueOf(state.answers[noteRef]);
+  const detail = answerValue(state.answers[refOf(flows, "contact_detail")]);
+  const note = answerValue(state.answers[noteRef]);
   const texts: Dossier["texts"] = {};
   for (const lang of meta.languages) {
     const t = i18n.getFixedT(lang);
@@ -131,14 +138,20 @@ export async function sendReferral(
   const stored = await svc.store.envelope(meta.code);
   if (stored) {
     const envelope = parseEnvelope(stored);
-    await svc.dispatcher.dispatch(meta.code, envelope.header.recipients.map((x) => x.name));
+    await svc.dispatcher.dispatch(
+      meta.code,
+      envelope.header.recipients.map((x) => x.name),
+    );
     return envelope;
   }
   const r = recipientsFor(svc.flows, svc.cards, svc.directory, state.answers, meta.language);
-  const everyone = [{ id: "triage", languages: r.triage.languages as string[], key: r.triage.public_key }, ...r.partners.map((p) => ({ id: p.id, languages: p.languages as string[], key: p.public_key }))];
+  const everyone = [
+    { id: "triage", languages: r.triage.languages as string[], key: r.triage.public_key },
+    ...r.partners.map((p) => ({ id: p.id, languages: p.languages as string[], key: p.public_key })),
+  ];
   const languages = [...new Set([meta.language, ...everyone.flatMap((x) => x.languages)])];
   const dossier = buildDossier(svc.flows, svc.cards, svc.i18n, state, { ...meta, languages });
-  const country = valueOf(state.answers[refOf(svc.flows, "country")]);
+  const country = answerValue(state.answers[refOf(svc.flows, "country")]);
   const envelope = seal(
     dossier,
     { code: meta.code, created: meta.created, country: typeof country === "string" ? country : "other" },
@@ -150,7 +163,10 @@ export async function sendReferral(
     JSON.stringify(envelope),
     meta.owner,
   );
-  await svc.dispatcher.dispatch(meta.code, everyone.map((x) => x.id));
+  await svc.dispatcher.dispatch(
+    meta.code,
+    everyone.map((x) => x.id),
+  );
   return envelope;
 }
 
@@ -161,7 +177,7 @@ export async function sendReferral(
  * their result (summary and cards).
  */
 export function afterSending(flows: FlowSet, state: InterviewState): InterviewState | undefined {
-  if (valueOf(state.answers[refOf(flows, "keep")]) !== "keep") return undefined;
+  if (answerValue(state.answers[refOf(flows, "keep")]) !== "keep") return undefined;
   const noteRef = refOf(flows, "note");
   const referralFlow = flowOf(flows, "referral").id;
   const answers: Record<string, Answer> = {};

@@ -123,7 +123,10 @@ export class MemoryReferralStore implements ReferralStore {
     return true;
   }
   async byOwner(owner: string) {
-    return [...(this.owners.get(owner) ?? [])].map((c) => ({ ...this.recs.get(c)! }));
+    return [...(this.owners.get(owner) ?? [])].flatMap((c) => {
+      const r = this.recs.get(c);
+      return r ? [{ ...r }] : [];
+    });
   }
   async forgetOwner(owner: string) {
     this.owners.delete(owner);

@@ -7,9 +7,9 @@ import type { Answer } from "../flow/answers.js";
 import { holds } from "../flow/conditions.js";
 import { type FlowSet, nodeAt } from "../flow/model.js";
 import { walk } from "../flow/path.js";
+import type { Condition } from "../flow/schema.js";
 import { answerMsg } from "../flow/view.js";
 import type { Msg } from "../i18n/translate.js";
-import type { Condition } from "../flow/schema.js";
 import type { CardSet } from "./model.js";
 import type { Specialty } from "./specialties.js";
 
@@ -59,7 +59,8 @@ export function applicableCards(set: CardSet, answers: Readonly<Record<string, A
 /** The earliest and the latest check date of the sources these cards cite. */
 export function checkedRange(cards: CardView[]): { from: string; to: string } | undefined {
   const dates = cards.flatMap((c) => c.cite.map((s) => s.checked)).sort();
-  return dates.length ? { from: dates[0]!, to: dates[dates.length - 1]! } : undefined;
+  const [from, to] = [dates[0], dates[dates.length - 1]];
+  return from && to ? { from, to } : undefined;
 }
 
 export function needsSummary(set: FlowSet, answers: Readonly<Record<string, Answer>>): ResultView["summary"] {

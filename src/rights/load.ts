@@ -16,7 +16,17 @@ import { type CardsFile, cardsFile } from "./schema.js";
  * on any other host is secondary and must say so (`official: false`), so a forum post or a
  * mirror can never pass for the law.
  */
-const OFFICIAL_HOSTS = ["adilet.zan.kz", "lex.uz", "undocs.org", "docs.un.org", "documents.un.org", "www.ohchr.org", "docstore.ohchr.org", "treaties.un.org", "legal.un.org"];
+const OFFICIAL_HOSTS = [
+  "adilet.zan.kz",
+  "lex.uz",
+  "undocs.org",
+  "docs.un.org",
+  "documents.un.org",
+  "www.ohchr.org",
+  "docstore.ohchr.org",
+  "treaties.un.org",
+  "legal.un.org",
+];
 
 /** Parses and compiles the cards file; throws {@link FlowProblems} listing every problem found. */
 export function loadCards(file: SourceFile, flows: FlowSet): CardSet {
@@ -85,8 +95,14 @@ function compileCards(set: FlowSet, file: string, data: CardsFile, problems: Pro
     if (!cited.has(id)) problems.push({ file, where: `sources.${id}`, message: "no card cites this source: remove it" });
     const host = new URL(s.url).hostname.replace(/^www\.(?=(adilet|lex)\.)/, "");
     const onOfficialHost = OFFICIAL_HOSTS.includes(host);
-    if (s.official && !onOfficialHost) problems.push({ file, where: `sources.${id}`, message: `${host} does not publish official texts: mark it official: false and label it as a secondary source` });
-    if (!s.official && onOfficialHost) problems.push({ file, where: `sources.${id}`, message: `${host} publishes official texts: mark it official: true` });
+    if (s.official && !onOfficialHost)
+      problems.push({
+        file,
+        where: `sources.${id}`,
+        message: `${host} does not publish official texts: mark it official: false and label it as a secondary source`,
+      });
+    if (!s.official && onOfficialHost)
+      problems.push({ file, where: `sources.${id}`, message: `${host} publishes official texts: mark it official: true` });
   }
   return { cards, extraSpecialties: extra };
 }

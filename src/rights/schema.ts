@@ -39,7 +39,9 @@ export const cardsFile = z.strictObject({
         deadline: z.union([z.literal(true), condition]).optional(),
         parts: z.array(z.union([slug, z.strictObject({ text: slug, if: condition })])).min(1),
         /** Sources, each optionally only where its condition holds (a Kazakh law for Kazakh cases). */
-        cite: z.array(z.strictObject({ source: slug, at: z.string().max(40).optional(), if: condition.optional() })).min(1, "every card cites at least one source"),
+        cite: z
+          .array(z.strictObject({ source: slug, at: z.string().max(40).optional(), if: condition.optional() }))
+          .min(1, "every card cites at least one source"),
       }),
     )
     .min(1),

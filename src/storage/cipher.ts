@@ -6,8 +6,9 @@
  * Keys live in a keyring: the first key encrypts, every key decrypts. Each value names its key id,
  * so a new key can be put first and old sessions stay readable until they expire.
  */
-import sodium from "libsodium-wrappers";
+
 import type { StorageAdapter } from "grammy";
+import sodium from "libsodium-wrappers";
 
 const B64 = () => sodium.base64_variants.URLSAFE_NO_PADDING;
 
@@ -24,17 +25,24 @@ export interface Keyring {
 /** Parses `id:base64url-key[,id:key…]`; the first key is the one that encrypts. */
 export function parseKeyring(spec: string, name = "SESSION_KEYS"): Keyring {
   const byId = new Map<string, Uint8Array>();
-  const entries = spec.split(",").map((s) => s.trim()).filter(Boolean);
+  const entries = spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new Error(`${name} is empty. Generate a key with: npm run keys:session`);
   for (const entry of entries) {
     const m = /^([A-Za-z0-9_-]{1,16}):([A-Za-z0-9_-]{43})$/.exec(entry);
-    if (!m) throw new Error(`${name}: each entry must look like "k1:<43 base64url characters>" (generate one with: npm run keys:session)`);
-    const key = sodium.from_base64(m[2]!, B64());
-    if (key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES) throw new Error(`${name}: key "${m[1]}" is not 32 bytes`);
-    if (byId.has(m[1]!)) throw new Error(`${name}: key id "${m[1]}" appears twice`);
-    byId.set(m[1]!, key);
+    const [, id, encoded] = m ?? [];
+    if (!id || !encoded)
+      throw new Error(`${name}: each entry must look like "k1:<43 base64url characters>" (generate one with: npm run keys:session)`);
+    const key = sodium.from_base64(encoded, B64());
+    if (key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES) throw new Error(`${name}: key "${id}" is not 32 bytes`);
+    if (byId.has(id)) throw new Error(`${name}: key id "${id}" appears twice`);
+    byId.set(id, key);
   }
-  const [id, key] = [...byId.entries()][0]!;
+  const [first] = byId.entries();
+  if (!first) throw new Error(`${name} is empty. Generate a key with: npm run keys:session`);
+  const [id, key] = first;
   return { current: { id, key }, byId };
 }
 
@@ -63,7 +71,13 @@ export function decryptValue(keyring: Keyring, storageKey: string, stored: strin
   const key = keyring.byId.get(id);
   if (!key) return new MissingKey(id);
   try {
-    const pt = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sodium.from_base64(ct, B64()), ad(id, storageKey), sodium.from_base64(nonce, B64()), key);
+    const pt = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      sodium.from_base64(ct, B64()),
+      ad(id, storageKey),
+      sodium.from_base64(nonce, B64()),
+      key,
+    );
     return sodium.to_string(pt);
   } catch {
     return new Error("the value does not decrypt (wrong key, or changed)");
@@ -73,7 +87,9 @@ export function decryptValue(keyring: Keyring, storageKey: string, stored: strin
 /** A value sealed with a key that SESSION_KEYS no longer lists. */
 export class MissingKey extends Error {
   constructor(readonly keyId: string) {
-    super(`a session is encrypted with key "${keyId}", which is not in SESSION_KEYS: put that key back (keep old keys for SESSION_TTL_DAYS after a rotation)`);
+    super(
+      `a session is encrypted with key "${keyId}", which is not in SESSION_KEYS: put that key back (keep old keys for SESSION_TTL_DAYS after a rotation)`,
+    );
     this.name = "MissingKey";
   }
 }

@@ -19,7 +19,7 @@ export function parseTelegramHtml(html: string): { text: string } | { error: str
   let text = "";
   let i = 0;
   while (i < html.length) {
-    const ch = html[i]!;
+    const ch = html.charAt(i);
     if (ch === "<") {
       const m = /^<(\/?)([a-z-]+)((?:\s+[a-z-]+="[^"<>]*")*)\s*>/.exec(html.slice(i));
       if (!m) return { error: `can't parse entities: unexpected "<" at byte offset ${i}` };
@@ -32,8 +32,17 @@ export function parseTelegramHtml(html: string): { text: string } | { error: str
     } else if (ch === "&") {
       const m = /^&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});/.exec(html.slice(i));
       if (!m) return { error: `can't parse entities: bare "&" at byte offset ${i} (write &amp;)` };
-      const e = m[1]!;
-      text += e === "lt" ? "<" : e === "gt" ? ">" : e === "amp" ? "&" : e === "quot" ? '"' : String.fromCodePoint(e.startsWith("#x") ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+      const e = m[1] ?? "";
+      text +=
+        e === "lt"
+          ? "<"
+          : e === "gt"
+            ? ">"
+            : e === "amp"
+              ? "&"
+              : e === "quot"
+                ? '"'
+                : String.fromCodePoint(e.startsWith("#x") ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
       i += m[0].length;
     } else if (ch === ">") {
       text += ch; // Telegram tolerates a bare ">"; keep it visible
@@ -47,11 +56,17 @@ export function parseTelegramHtml(html: string): { text: string } | { error: str
   return { text };
 }
 
-export const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+export const escapeHtml = (s: string): string =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** Button labels are not parsed as HTML: decode the few entities our texts may hold. */
 export const plain = (html: string) =>
-  html.replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+  html
+    .replace(/<[^>]+>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
 
 /**
  * Splits HTML so the visible text of each piece fits Telegram's limit (counted after entities are
@@ -72,7 +87,11 @@ export function splitHtml(html: string, limit: number = LIMITS.text): string[] {
     else if (t.startsWith("<")) open = [...open, t];
   }
   openBefore.push(open);
-  const closing = (tags: string[]) => tags.map((t) => `</${/^<([a-z-]+)/.exec(t)![1]}>`).reverse().join("");
+  const closing = (tags: string[]) =>
+    tags
+      .map((t) => `</${/^<([a-z-]+)/.exec(t)?.[1] ?? ""}>`)
+      .reverse()
+      .join("");
 
   const pieces: string[] = [];
   let start = 0;
@@ -80,15 +99,15 @@ export function splitHtml(html: string, limit: number = LIMITS.text): string[] {
     let end = start;
     let visible = 0;
     let lastBreak = -1;
-    while (end < tokens.length && visible + width(tokens[end]!) <= limit) {
+    while (end < tokens.length && visible + width(tokens[end] ?? "") <= limit) {
       if (tokens[end] === "\n") lastBreak = end;
-      visible += width(tokens[end]!);
+      visible += width(tokens[end] ?? "");
       end++;
     }
     // Everything left fits; or cut at the last line break; or, in one over-long line, right here.
     const cut = end === tokens.length ? end : lastBreak > start ? lastBreak : Math.max(end, start + 1);
     const body = tokens.slice(start, cut).join("");
-    const piece = openBefore[start]!.join("") + body + closing(openBefore[cut]!);
+    const piece = (openBefore[start] ?? []).join("") + body + closing(openBefore[cut] ?? []);
     if (body.replace(/<[^>]*>/g, "").trim()) pieces.push(piece);
     start = cut < tokens.length && tokens[cut] === "\n" ? cut + 1 : cut;
   }
@@ -98,6 +117,5 @@ export function splitHtml(html: string, limit: number = LIMITS.text): string[] {
 /** How many UTF-16 units an entity shows as (`&#128512;` is two). */
 function decodedWidth(entity: string): number {
   const m = /^&#(x?)([0-9a-f]+);$/i.exec(entity);
-  return m ? String.fromCodePoint(parseInt(m[2]!, m[1] ? 16 : 10)).length : 1;
+  return m?.[2] ? String.fromCodePoint(parseInt(m[2], m[1] ? 16 : 10)).length : 1;
 }
-

@@ -7,7 +7,6 @@ import { LIMITS, parseTelegramHtml } from "./html.js";
 
 export { LIMITS } from "./html.js";
 
-
 type Keyboard = { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
 
 /**
@@ -16,7 +15,12 @@ type Keyboard = { inline_keyboard?: { text: string; callback_data?: string }[][]
  */
 export function refusal(method: string, payload: Record<string, unknown>, previous?: { text: string; markup: string }): string | undefined {
   const html = payload["parse_mode"] === "HTML";
-  const body = typeof payload["text"] === "string" ? (payload["text"] as string) : typeof payload["caption"] === "string" ? (payload["caption"] as string) : undefined;
+  const body =
+    typeof payload["text"] === "string"
+      ? (payload["text"] as string)
+      : typeof payload["caption"] === "string"
+        ? (payload["caption"] as string)
+        : undefined;
   if (body !== undefined) {
     const parsed = html ? parseTelegramHtml(body) : { text: body };
     if ("error" in parsed) return `Bad Request: ${parsed.error}`;
@@ -27,12 +31,17 @@ export function refusal(method: string, payload: Record<string, unknown>, previo
   const rows = (payload["reply_markup"] as Keyboard)?.inline_keyboard ?? [];
   for (const row of rows) {
     for (const b of row) {
-      if (!b.text || !b.text.trim()) return "Bad Request: inline keyboard button text is empty";
-      if (b.callback_data !== undefined && Buffer.byteLength(b.callback_data) > LIMITS.callbackData) return "Bad Request: BUTTON_DATA_INVALID";
+      if (!b.text?.trim()) return "Bad Request: inline keyboard button text is empty";
+      if (b.callback_data !== undefined && Buffer.byteLength(b.callback_data) > LIMITS.callbackData)
+        return "Bad Request: BUTTON_DATA_INVALID";
       if (b.callback_data !== undefined && Buffer.byteLength(b.callback_data) === 0) return "Bad Request: BUTTON_DATA_INVALID";
     }
   }
-  if (method === "answerCallbackQuery" && typeof payload["text"] === "string" && (payload["text"] as string).length > LIMITS.callbackAnswer) {
+  if (
+    method === "answerCallbackQuery" &&
+    typeof payload["text"] === "string" &&
+    (payload["text"] as string).length > LIMITS.callbackAnswer
+  ) {
     return "Bad Request: callback answer text is too long";
   }
   if ((method === "editMessageText" || method === "editMessageReplyMarkup") && previous) {
@@ -48,5 +57,5 @@ export function refusal(method: string, payload: Record<string, unknown>, previo
 
 const normalMarkup = (json: string): string => {
   const m = JSON.parse(json) as Keyboard | null;
-  return m?.inline_keyboard && m.inline_keyboard.every((row) => row.length === 0) ? "null" : json;
+  return m?.inline_keyboard?.every((row) => row.length === 0) ? "null" : json;
 };

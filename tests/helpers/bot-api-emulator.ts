@@ -37,7 +37,7 @@ export class BotApiEmulator {
   }
 
   async stop(): Promise<void> {
-    this.waiting.forEach((w) => w());
+    for (const w of this.waiting) w();
     await new Promise<void>((resolve) => {
       this.server?.closeAllConnections();
       this.server?.close(() => resolve());
@@ -68,7 +68,13 @@ export class BotApiEmulator {
   userPresses(chatId: number, label: string): string {
     const msg = [...this.messages.values()].filter((m) => m.chatId === chatId && m.buttons.length).pop();
     const button = msg?.buttons.flat().find((b) => b.text.replace(/^(✅|▫️) /, "") === label);
-    if (!msg || !button) throw new Error(`no button "${label}"; on screen: ${msg?.buttons.flat().map((b) => b.text).join(" | ")}`);
+    if (!msg || !button)
+      throw new Error(
+        `no button "${label}"; on screen: ${msg?.buttons
+          .flat()
+          .map((b) => b.text)
+          .join(" | ")}`,
+      );
     const id = `cb${this.nextUpdate}`;
     this.push({
       update_id: this.nextUpdate++,
@@ -96,7 +102,7 @@ export class BotApiEmulator {
 
   private push(u: Update) {
     this.queue.push(u);
-    this.waiting.splice(0).forEach((w) => w());
+    for (const w of this.waiting.splice(0)) w();
   }
 
   /** While set, sendMessage answers only when it resolves: a reply in flight when the bot is stopped. */
@@ -128,7 +134,8 @@ export class BotApiEmulator {
         payload[name] = file ? { name: file, content: body } : /^-?\d+$/.test(body) ? Number(body) : body;
       }
       // A file may be sent as an attach:// reference plus a part of that name.
-      for (const [k, v] of Object.entries(payload)) if (typeof v === "string" && v.startsWith("attach://")) payload[k] = payload[v.slice(9)];
+      for (const [k, v] of Object.entries(payload))
+        if (typeof v === "string" && v.startsWith("attach://")) payload[k] = payload[v.slice(9)];
     } else if (raw.length) payload = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
     const method = m?.[1] ?? "";
     const reply = (result: unknown): void => {
@@ -137,7 +144,20 @@ export class BotApiEmulator {
     if (method !== "getUpdates") this.calls.push({ method, payload });
     const id = typeof payload["message_id"] === "number" ? payload["message_id"] : undefined;
     const prev = id !== undefined ? this.messages.get(id) : undefined;
-    const why = refusal(method, payload, prev ? { text: prev.html, markup: JSON.stringify(prev.buttons.length ? { inline_keyboard: prev.buttons.map((r) => r.map((b) => ({ text: b.text, callback_data: b.data }))) } : null) } : undefined);
+    const why = refusal(
+      method,
+      payload,
+      prev
+        ? {
+            text: prev.html,
+            markup: JSON.stringify(
+              prev.buttons.length
+                ? { inline_keyboard: prev.buttons.map((r) => r.map((b) => ({ text: b.text, callback_data: b.data }))) }
+                : null,
+            ),
+          }
+        : undefined,
+    );
     if (why) {
       this.refusals.push(`${method}: ${why}`);
       res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ ok: false, error_code: 400, description: why }));
@@ -145,7 +165,15 @@ export class BotApiEmulator {
     }
     switch (method) {
       case "getMe":
-        return reply({ id: 42, is_bot: true, first_name: "Qadam", username: "qadam_e2e_bot", can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false });
+        return reply({
+          id: 42,
+          is_bot: true,
+          first_name: "Qadam",
+          username: "qadam_e2e_bot",
+          can_join_groups: false,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        });
       case "getUpdates": {
         const offset = Number(payload["offset"] ?? 0);
         this.queue = this.queue.filter((u) => u.update_id >= offset);
@@ -182,7 +210,12 @@ export class BotApiEmulator {
         return reply(true);
       case "sendDocument": {
         const doc = payload["document"] as { name: string; content: string };
-        this.documents.push({ chatId: Number(payload["chat_id"]), caption: String(payload["caption"] ?? ""), name: doc.name, content: doc.content });
+        this.documents.push({
+          chatId: Number(payload["chat_id"]),
+          caption: String(payload["caption"] ?? ""),
+          name: doc.name,
+          content: doc.content,
+        });
         return reply({ message_id: this.nextMessage++, date: 0, chat: { id: Number(payload["chat_id"]), type: "private" } });
       }
       case "setMyCommands":
@@ -190,13 +223,15 @@ export class BotApiEmulator {
       case "deleteMessage":
         return reply(true);
     }
-    res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ ok: false, error_code: 400, description: `Bad Request: ${method} is not emulated or the message is unknown` }));
+    res
+      .writeHead(400, { "content-type": "application/json" })
+      .end(JSON.stringify({ ok: false, error_code: 400, description: `Bad Request: ${method} is not emulated or the message is unknown` }));
   }
 
   private store(id: number, chatId: number, html: string, markup: unknown): EmulatedMessage {
     const parsed = parseTelegramHtml(html);
-    const rows = ((markup as { inline_keyboard?: { text: string; callback_data: string }[][] } | undefined)?.inline_keyboard ?? []).map((r) =>
-      r.map((b) => ({ text: b.text, data: b.callback_data })),
+    const rows = ((markup as { inline_keyboard?: { text: string; callback_data: string }[][] } | undefined)?.inline_keyboard ?? []).map(
+      (r) => r.map((b) => ({ text: b.text, data: b.callback_data })),
     );
     const msg = { id, chatId, html, text: "text" in parsed ? parsed.text : html, buttons: rows };
     this.messages.set(id, msg);

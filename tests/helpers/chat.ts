@@ -3,9 +3,10 @@
  * sending commands. After every update it checks what Telegram would have checked: no refused
  * call, and every button press answered.
  */
-import { expect } from "vitest";
+
 import type { Update } from "grammy/types";
-import { buildApp, type App } from "../../src/app.js";
+import { expect } from "vitest";
+import { type App, buildApp } from "../../src/app.js";
 import { LOCAL_BOT } from "../../src/cli/local-chat.js";
 import { loadConfig } from "../../src/config.js";
 import type { Lang } from "../../src/i18n/index.js";
@@ -21,7 +22,11 @@ export interface TestBot {
 }
 
 /** The real bot, with a recording API; memory sessions unless a Redis URL is given. */
-export async function testBot(env: Record<string, string> = {}, today = "2026-11-27", extra: { startWorker?: boolean; retryBaseMs?: number } = {}): Promise<TestBot> {
+export async function testBot(
+  env: Record<string, string> = {},
+  today = "2026-11-27",
+  extra: { startWorker?: boolean; retryBaseMs?: number } = {},
+): Promise<TestBot> {
   const config = loadConfig({ SESSION_KEYS: TEST_KEYS, SESSION_SECRET: TEST_SECRET, ...env });
   const app = await buildApp(config, createLogger("silent"), { botInfo: LOCAL_BOT, today: () => today, ...extra });
   const api = new Recorder();
@@ -64,7 +69,13 @@ export class Chat {
     const want = /^[a-z][\w-]*:[\w.-]+$/.test(label) ? (this.bot.app.deps.i18n.getFixedT(this.lang)(label) as string) : label;
     const msg = opts.on ?? this.keyboard();
     const button = msg.buttons.flat().find((b) => b.text.replace(/^(✅|▫️) /, "") === want);
-    if (!button) throw new Error(`no button "${want}" on the message: ${msg.buttons.flat().map((b) => b.text).join(" | ")}`);
+    if (!button)
+      throw new Error(
+        `no button "${want}" on the message: ${msg.buttons
+          .flat()
+          .map((b) => b.text)
+          .join(" | ")}`,
+      );
     await this.pressData(button.data, msg.id);
   }
 
@@ -74,16 +85,19 @@ export class Chat {
    */
   async pressData(data: string, messageId = this.keyboard().id, refused?: RegExp): Promise<void> {
     const id = String(updateIds);
-    await this.handle({
-      update_id: updateIds++,
-      callback_query: {
-        id,
-        from: this.from(),
-        chat_instance: "test",
-        data,
-        message: { message_id: messageId, date: 0, chat: { id: this.userId, type: "private", first_name: "A" }, text: "" },
-      },
-    } as Update, refused);
+    await this.handle(
+      {
+        update_id: updateIds++,
+        callback_query: {
+          id,
+          from: this.from(),
+          chat_instance: "test",
+          data,
+          message: { message_id: messageId, date: 0, chat: { id: this.userId, type: "private", first_name: "A" }, text: "" },
+        },
+      } as Update,
+      refused,
+    );
     expect(this.bot.api.answeredCallbacks.has(id), `the press of "${data}" was not answered`).toBe(true);
   }
 
@@ -139,7 +153,9 @@ export class Chat {
   }
 
   labels(): string[] {
-    return this.keyboard().buttons.flat().map((b) => b.text);
+    return this.keyboard()
+      .buttons.flat()
+      .map((b) => b.text);
   }
 
   t(key: string, params?: Record<string, unknown>): string {

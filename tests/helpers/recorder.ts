@@ -50,7 +50,10 @@ export class Recorder {
     switch (method) {
       case "sendMessage": {
         const shown = this.store(this.nextId++, Number(p["chat_id"]), String(p["text"]), p["reply_markup"], p["protect_content"] === true);
-        return { ok: true, result: { message_id: shown.id, date: 0, chat: { id: shown.chatId, type: "private" }, text: shown.text } } as never;
+        return {
+          ok: true,
+          result: { message_id: shown.id, date: 0, chat: { id: shown.chatId, type: "private" }, text: shown.text },
+        } as never;
       }
       case "editMessageText": {
         if (!prev) return { ok: false, error_code: 400, description: "Bad Request: message to edit not found" } as never;
@@ -77,8 +80,8 @@ export class Recorder {
 
   private store(id: number, chatId: number, html: string, markup: unknown, protect: boolean): Shown {
     const parsed = parseTelegramHtml(html);
-    const rows = ((markup as { inline_keyboard?: { text: string; callback_data: string }[][] } | undefined)?.inline_keyboard ?? []).map((r) =>
-      r.map((b) => ({ text: b.text, data: b.callback_data })),
+    const rows = ((markup as { inline_keyboard?: { text: string; callback_data: string }[][] } | undefined)?.inline_keyboard ?? []).map(
+      (r) => r.map((b) => ({ text: b.text, data: b.callback_data })),
     );
     const shown = { id, chatId, html, text: "text" in parsed ? parsed.text : html, buttons: rows, protect };
     this.messages.set(id, shown);

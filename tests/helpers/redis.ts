@@ -37,7 +37,9 @@ export class TestRedis {
 
   async up(): Promise<void> {
     const persistence = this.dir ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", this.dir] : ["--appendonly", "no"];
-    this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", ...persistence], { stdio: "ignore" });
+    this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", ...persistence], {
+      stdio: "ignore",
+    });
     for (let i = 0; i < 100; i++) {
       const probe = new Redis(this.port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on("error", () => {});
@@ -77,13 +79,19 @@ export async function dumpAll(client: Redis): Promise<{ key: string; text: strin
   for (const key of await client.keys("*")) {
     const type = await client.type(key);
     const value =
-      type === "string" ? await client.get(key)
-      : type === "hash" ? await client.hgetall(key)
-      : type === "list" ? await client.lrange(key, 0, -1)
-      : type === "set" ? await client.smembers(key)
-      : type === "zset" ? await client.zrange(key, "0", "-1")
-      : type === "stream" ? await client.xrange(key, "-", "+")
-      : null;
+      type === "string"
+        ? await client.get(key)
+        : type === "hash"
+          ? await client.hgetall(key)
+          : type === "list"
+            ? await client.lrange(key, 0, -1)
+            : type === "set"
+              ? await client.smembers(key)
+              : type === "zset"
+                ? await client.zrange(key, "0", "-1")
+                : type === "stream"
+                  ? await client.xrange(key, "-", "+")
+                  : null;
     out.push({ key, text: JSON.stringify(value) });
   }
   return out;

@@ -1,5 +1,5 @@
 /** Runs `npm start`'s entry point as a child process, the way a person or CI would. */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 
 export const MAIN = ["--import", "tsx", "src/main.ts"];
@@ -16,7 +16,10 @@ export function start(extra: Record<string, string>): ChildProcess {
 }
 
 /** Runs to the end with this input; returns exit code and output. */
-export async function runWithInput(input: string, extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runWithInput(
+  input: string,
+  extra: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = start(extra);
   let stdout = "";
   let stderr = "";
@@ -30,7 +33,11 @@ export async function runWithInput(input: string, extra: Record<string, string> 
 const exec = promisify(execFile);
 
 /** Runs one of Qadam's command-line tools (a src/cli/*.ts file) to the end. */
-export async function tool(script: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+export async function tool(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   try {
     const r = await exec(process.execPath, ["--import", "tsx", script, ...args], { env: childEnv(env) });
     return { code: 0, out: r.stdout, err: r.stderr };

@@ -16,9 +16,23 @@ export const privacy = new Composer<QadamContext>();
 const pm = privacy.chatType("private");
 
 const askDelete = (ctx: QadamContext) =>
-  send(ctx, tr(ctx, "common:delete.confirm"), choices(ctx, [["common:delete.yes", CALLBACKS.delete.yes], ["common:delete.no", CALLBACKS.delete.no]]));
+  send(
+    ctx,
+    tr(ctx, "common:delete.confirm"),
+    choices(ctx, [
+      ["common:delete.yes", CALLBACKS.delete.yes],
+      ["common:delete.no", CALLBACKS.delete.no],
+    ]),
+  );
 const askRestart = (ctx: QadamContext) =>
-  send(ctx, tr(ctx, "common:restart.confirm"), choices(ctx, [["common:restart.yes", CALLBACKS.restart.yes], ["common:restart.no", CALLBACKS.restart.no]]));
+  send(
+    ctx,
+    tr(ctx, "common:restart.confirm"),
+    choices(ctx, [
+      ["common:restart.yes", CALLBACKS.restart.yes],
+      ["common:restart.no", CALLBACKS.restart.no],
+    ]),
+  );
 
 pm.command("delete", askDelete);
 pm.command("restart", askRestart);
@@ -48,7 +62,10 @@ pm.callbackQuery(CALLBACKS.restart.no, (ctx) => closePressed(ctx, tr(ctx, "commo
 /** /mydata: every stored answer, numbered, with a button to change each one. */
 pm.command("mydata", async (ctx) => {
   const list = answerList(ctx, "edit");
-  const lines = [tr(ctx, "common:mydata.title"), tr(ctx, "common:mydata.language", { language: { key: `common:language.names.${ctx.lang}` } })];
+  const lines = [
+    tr(ctx, "common:mydata.title"),
+    tr(ctx, "common:mydata.language", { language: { key: `common:language.names.${ctx.lang}` } }),
+  ];
   lines.push(...(list.lines.length ? list.lines : [tr(ctx, "common:mydata.none")]));
   lines.push(tr(ctx, "common:mydata.retention"));
   if (list.rows.length) lines.push(tr(ctx, "common:mydata.footer"));

@@ -7,11 +7,10 @@
 import { Composer } from "grammy";
 import type { InterviewState, StepResult } from "../../flow/engine.js";
 import { flowOf } from "../../flow/model.js";
-import { normalizeReceiptCode, newReceiptCode } from "../../referrals/code.js";
+import { newReceiptCode, normalizeReceiptCode } from "../../referrals/code.js";
 import { afterSending, recipientsFor, sendReferral } from "../../referrals/service.js";
 import { escapeHtml } from "../../telegram/html.js";
-import type { QadamContext } from "../context.js";
-import type { InterviewHooks } from "../runner.js";
+import type { InterviewHooks, QadamContext } from "../context.js";
 import { send } from "../send.js";
 import { show } from "../show.js";
 import { localDate, tr } from "../text.js";
@@ -37,7 +36,12 @@ function referralParams(ctx: QadamContext, state: InterviewState): void {
  * and keep the new state. If sending fails, nothing changes: the person is still at the review
  * screen and can press "Send" again.
  */
-async function sendIfArrived(ctx: QadamContext, _before: InterviewState | undefined, result: StepResult, pressed?: number): Promise<boolean> {
+async function sendIfArrived(
+  ctx: QadamContext,
+  _before: InterviewState | undefined,
+  result: StepResult,
+  pressed?: number,
+): Promise<boolean> {
   const refs = ctx.deps.referrals;
   if (!ctx.chat) return false;
   const code = ctx.session.pendingCode ?? newReceiptCode();
@@ -82,7 +86,11 @@ pm.command("status", async (ctx) => {
   const refs = ctx.deps.referrals;
   const typed = ctx.match.trim();
   const line = (r: { code: string; status: string; updated: string }) =>
-    tr(ctx, "referral:status.line", { code: r.code, status: { key: `referral:status.${r.status}` }, date: localDate(r.updated.slice(0, 10)) });
+    tr(ctx, "referral:status.line", {
+      code: r.code,
+      status: { key: `referral:status.${r.status}` },
+      date: localDate(r.updated.slice(0, 10)),
+    });
   if (typed) {
     const code = normalizeReceiptCode(typed);
     const rec = code ? await refs.store.get(code) : undefined;
