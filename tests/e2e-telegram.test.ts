@@ -168,7 +168,7 @@ describe("on Telegram (through a local Bot API emulator)", () => {
       expect(d.content).not.toContain("evening");
     }
     const key = parseKeyFile(readFileSync("examples/keys/kz-compensation.secret.json", "utf8"));
-    const dossier = JSON.parse(open(parseEnvelope(docs[0]!.content), key, signingKeyFromSeed(SIGNING_KEY).publicKey).plaintext);
+    const dossier = JSON.parse(open(parseEnvelope(docs[0]!.content ?? ""), key, signingKeyFromSeed(SIGNING_KEY).publicKey).plaintext);
     expect(dossier.contact).toEqual({ how: "phone", detail: "+7 701 555 12 34" });
     expect(await stopBot(bot)).toBe(0);
     expect(emu.refusals).toEqual([]);

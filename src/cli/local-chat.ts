@@ -9,10 +9,9 @@
  */
 import { createInterface } from "node:readline";
 import type { Bot, Transformer } from "grammy";
-import type { Message, Update, UserFromGetMe } from "grammy/types";
+import type { Update, UserFromGetMe } from "grammy/types";
 import type { QadamContext } from "../bot/context.js";
-import { parseTelegramHtml } from "../telegram/html.js";
-import { refusal } from "../telegram/rules.js";
+import { type FakeMessage, FakeTelegram } from "../telegram/fake-api.js";
 
 export const LOCAL_BOT: UserFromGetMe = {
   id: 1,
@@ -28,16 +27,17 @@ export const LOCAL_BOT: UserFromGetMe = {
   allows_users_to_create_topics: false,
 } as UserFromGetMe;
 
-type Btn = { text: string; callback_data?: string };
-type Markup = { inline_keyboard?: Btn[][] } | undefined;
-
 /** Navigation buttons (back, skip, keep, pause) get letters, so numbers stay free for typed answers. */
 const isNav = (data: string | undefined) => /^q\|\d+\|[bskp]$/.test(data ?? "");
 
-/** The terminal side of the chat: renders Bot API calls, and remembers the buttons on screen. */
+/**
+ * The terminal side of the chat: the shared fake Telegram answers each Bot API call as Telegram
+ * would (src/telegram/fake-api.ts); the terminal prints what changed and remembers the buttons on
+ * screen.
+ */
 export class Terminal {
   private nextId = 1;
-  private readonly messages = new Map<number, { text: string; markup: string }>();
+  private readonly telegram = new FakeTelegram(() => this.nextId++);
   /** The latest message with buttons, and its buttons by the key the person types. */
   private keys: { messageId: number; byKey: Map<string, string> } | undefined;
 
@@ -46,64 +46,51 @@ export class Terminal {
   /** An API transformer that never reaches Telegram. */
   readonly transformer: Transformer = async (_prev, method, payload) => {
     const p = payload as Record<string, unknown>;
-    const id = typeof p["message_id"] === "number" ? p["message_id"] : undefined;
-    const why = refusal(method, p, id ? this.messages.get(id) : undefined);
-    if (why) {
-      this.print(`[Telegram would refuse ${method}: ${why}]`);
-      return { ok: false, error_code: 400, description: why } as never;
+    const answer = this.telegram.call(method, p);
+    if (!answer.ok) {
+      this.print(`[Telegram would refuse ${method}: ${answer.description}]`);
+      return answer as never;
     }
-    switch (method) {
-      case "sendMessage": {
-        const messageId = this.nextId++;
-        this.show(messageId, String(p["text"]), p["reply_markup"] as Markup, false);
-        const message: Partial<Message> = {
-          message_id: messageId,
-          date: now(),
-          chat: { id: Number(p["chat_id"]), type: "private", first_name: "You" },
-          text: String(p["text"]),
-        };
-        return { ok: true, result: message } as never;
-      }
-      case "editMessageText":
-        if (id !== undefined) this.show(id, String(p["text"]), p["reply_markup"] as Markup, true);
-        return { ok: true, result: true } as never;
-      case "editMessageReplyMarkup":
-        if (id !== undefined) this.show(id, this.messages.get(id)?.text ?? "", p["reply_markup"] as Markup, true, true);
-        return { ok: true, result: true } as never;
-      case "answerCallbackQuery":
-        if (typeof p["text"] === "string" && p["text"]) this.print(`  » ${p["text"]}`);
-        return { ok: true, result: true } as never;
-      default:
-        return { ok: true, result: true } as never;
-    }
+    const id =
+      method === "sendMessage"
+        ? (answer.result as { message_id: number }).message_id
+        : typeof p["message_id"] === "number"
+          ? p["message_id"]
+          : undefined;
+    const shown = id === undefined ? undefined : this.telegram.messages.get(id);
+    if (method === "sendMessage" || method === "editMessageText" || method === "editMessageReplyMarkup") {
+      if (shown) this.show(shown, method !== "sendMessage", method === "editMessageReplyMarkup");
+    } else if (method === "answerCallbackQuery" && typeof p["text"] === "string" && p["text"]) this.print(`  » ${p["text"]}`);
+    if (method === "sendMessage")
+      return {
+        ok: true,
+        result: { ...(answer.result as object), date: now(), chat: { id: Number(p["chat_id"]), type: "private", first_name: "You" } },
+      } as never;
+    return answer as never;
   };
 
-  private show(messageId: number, html: string, markup: Markup, edited: boolean, keyboardOnly = false): void {
-    this.messages.set(messageId, { text: html, markup: JSON.stringify(markup ?? null) });
-    const rows = markup?.inline_keyboard ?? [];
+  private show(msg: FakeMessage, edited: boolean, keyboardOnly: boolean): void {
     if (!keyboardOnly) {
-      const parsed = parseTelegramHtml(html);
-      const text = "text" in parsed ? parsed.text : html;
       this.print("");
       // An edited question only gained its answer line: show that, not the whole text again.
-      this.print(edited ? `  ✎ ${text.split("\n\n").pop()}` : text);
+      this.print(edited ? `  ✎ ${msg.text.split("\n\n").pop()}` : msg.text);
     }
-    if (rows.length === 0) {
-      if (this.keys?.messageId === messageId) this.keys = undefined;
+    if (msg.buttons.length === 0) {
+      if (this.keys?.messageId === msg.id) this.keys = undefined;
       return;
     }
     const byKey = new Map<string, string>();
     let n = 0;
     let letter = 0;
-    for (const row of rows) {
+    for (const row of msg.buttons) {
       const cells = row.map((b) => {
-        const key = isNav(b.callback_data) ? String.fromCharCode(97 + letter++) : String(++n);
-        if (b.callback_data) byKey.set(key, b.callback_data);
+        const key = isNav(b.data) ? String.fromCharCode(97 + letter++) : String(++n);
+        if (b.data) byKey.set(key, b.data);
         return `[${key}] ${b.text}`;
       });
       this.print(`   ${cells.join("   ")}`);
     }
-    this.keys = { messageId, byKey };
+    this.keys = { messageId: msg.id, byKey };
   }
 
   /** The update that a typed line stands for: a button press, a command or a message. */
@@ -119,7 +106,12 @@ export class Terminal {
           from,
           chat_instance: "local",
           data,
-          message: { message_id: this.keys.messageId, date: now(), chat, text: this.messages.get(this.keys.messageId)?.text ?? "" },
+          message: {
+            message_id: this.keys.messageId,
+            date: now(),
+            chat,
+            text: this.telegram.messages.get(this.keys.messageId)?.html ?? "",
+          },
         },
       } as Update;
     }

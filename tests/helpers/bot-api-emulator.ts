@@ -6,27 +6,23 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Update } from "grammy/types";
-import { parseTelegramHtml } from "../../src/telegram/html.js";
-import { refusal } from "../../src/telegram/rules.js";
+import { type FakeMessage, FakeTelegram } from "../../src/telegram/fake-api.js";
 import { freePort } from "./redis.js";
 
-export interface EmulatedMessage {
-  id: number;
-  chatId: number;
-  html: string;
-  text: string;
-  buttons: { text: string; data: string }[][];
-}
+export type EmulatedMessage = FakeMessage;
 
 export class BotApiEmulator {
   readonly calls: { method: string; payload: Record<string, unknown> }[] = [];
-  readonly refusals: string[] = [];
-  readonly messages = new Map<number, EmulatedMessage>();
-  readonly answered = new Set<string>();
   private queue: Update[] = [];
   private waiting: (() => void)[] = [];
   private nextUpdate = 1;
   private nextMessage = 1;
+  private readonly telegram = new FakeTelegram(() => this.nextMessage++);
+  readonly refusals = this.telegram.refusals;
+  readonly messages = this.telegram.messages;
+  readonly answered = this.telegram.answeredCallbacks;
+  /** Documents received (sendDocument), with their bytes. */
+  readonly documents = this.telegram.documents;
   private server: Server | undefined;
   port = 0;
 
@@ -110,9 +106,6 @@ export class BotApiEmulator {
   /** How many sendMessage calls have waited on `hold`. */
   holding = 0;
 
-  /** Documents received (sendDocument), with their bytes. */
-  readonly documents: { chatId: number; caption: string; name: string; content: string }[] = [];
-
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const m = /^\/bot[^/]+\/(\w+)$/.exec(req.url ?? "");
     const chunks: Buffer[] = [];
@@ -142,27 +135,6 @@ export class BotApiEmulator {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, result }));
     };
     if (method !== "getUpdates") this.calls.push({ method, payload });
-    const id = typeof payload["message_id"] === "number" ? payload["message_id"] : undefined;
-    const prev = id !== undefined ? this.messages.get(id) : undefined;
-    const why = refusal(
-      method,
-      payload,
-      prev
-        ? {
-            text: prev.html,
-            markup: JSON.stringify(
-              prev.buttons.length
-                ? { inline_keyboard: prev.buttons.map((r) => r.map((b) => ({ text: b.text, callback_data: b.data }))) }
-                : null,
-            ),
-          }
-        : undefined,
-    );
-    if (why) {
-      this.refusals.push(`${method}: ${why}`);
-      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ ok: false, error_code: 400, description: why }));
-      return;
-    }
     switch (method) {
       case "getMe":
         return reply({
@@ -189,52 +161,29 @@ export class BotApiEmulator {
         }
         return reply(this.queue.filter((u) => u.update_id >= offset).slice(0, Number(payload["limit"] ?? 100)));
       }
-      case "sendMessage": {
+      case "sendMessage":
         if (this.hold) {
           this.holding++;
           await this.hold;
         }
-        const msg = this.store(this.nextMessage++, Number(payload["chat_id"]), String(payload["text"]), payload["reply_markup"]);
-        return reply({ message_id: msg.id, date: 0, chat: { id: msg.chatId, type: "private" }, text: msg.text });
-      }
+        break;
       case "editMessageText":
-        if (!prev) break;
-        this.store(prev.id, prev.chatId, String(payload["text"]), payload["reply_markup"]);
-        return reply(true);
       case "editMessageReplyMarkup":
-        if (!prev) break;
-        this.store(prev.id, prev.chatId, prev.html, payload["reply_markup"]);
-        return reply(true);
       case "answerCallbackQuery":
-        this.answered.add(String(payload["callback_query_id"]));
-        return reply(true);
-      case "sendDocument": {
-        const doc = payload["document"] as { name: string; content: string };
-        this.documents.push({
-          chatId: Number(payload["chat_id"]),
-          caption: String(payload["caption"] ?? ""),
-          name: doc.name,
-          content: doc.content,
-        });
-        return reply({ message_id: this.nextMessage++, date: 0, chat: { id: Number(payload["chat_id"]), type: "private" } });
-      }
+      case "sendDocument":
       case "setMyCommands":
       case "deleteWebhook":
       case "deleteMessage":
-        return reply(true);
+        break;
+      default:
+        res
+          .writeHead(400, { "content-type": "application/json" })
+          .end(JSON.stringify({ ok: false, error_code: 400, description: `Bad Request: ${method} is not emulated` }));
+        return;
     }
-    res
-      .writeHead(400, { "content-type": "application/json" })
-      .end(JSON.stringify({ ok: false, error_code: 400, description: `Bad Request: ${method} is not emulated or the message is unknown` }));
-  }
-
-  private store(id: number, chatId: number, html: string, markup: unknown): EmulatedMessage {
-    const parsed = parseTelegramHtml(html);
-    const rows = ((markup as { inline_keyboard?: { text: string; callback_data: string }[][] } | undefined)?.inline_keyboard ?? []).map(
-      (r) => r.map((b) => ({ text: b.text, data: b.callback_data })),
-    );
-    const msg = { id, chatId, html, text: "text" in parsed ? parsed.text : html, buttons: rows };
-    this.messages.set(id, msg);
-    return msg;
+    // Everything a chat shows goes through the same fake Telegram as the recorder and the local chat.
+    const answer = this.telegram.call(method, payload);
+    if (answer.ok) return reply(answer.result);
+    res.writeHead(answer.error_code, { "content-type": "application/json" }).end(JSON.stringify(answer));
   }
 }
