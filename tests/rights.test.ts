@@ -11,26 +11,14 @@ import { loadRules } from "../src/content/load.js";
 import { type Answer, prune, startState, step, walk } from "../src/flow/engine.js";
 import { isResult } from "../src/flow/model.js";
 import { applicableCards, type CardView, citedCountries } from "../src/rights/evaluate.js";
+import { answersFor, type Profile } from "./helpers/profile.js";
 
 const { flows: set, cards: cardSet } = loadRules("flows");
 const en = JSON.parse(readFileSync("locales/en/rights.json", "utf8")) as Record<string, Record<string, string>>;
 
-type Given = Record<string, string | string[]>;
+type Given = Profile;
 
-/** The answers of a person who answered `given` (by `flow/node`), skipped every other question and read every intro. */
-function profile(given: Given): Record<string, Answer> {
-  let answers: Record<string, Answer> = { "opening/consent": { kind: "value", value: "agree" } };
-  for (const [ref, value] of Object.entries(given)) answers[ref] = { kind: "value", value };
-  for (let guard = 0; guard < set.nodes.size; guard++) {
-    const at = set.nodes.get(walk(set, answers).at)!;
-    if (at.type === "end" || isResult(at)) break;
-    if (answers[at.ref]) throw new Error(`the answer given for ${at.ref} does not fit it`);
-    answers[at.ref] = at.type === "info" ? { kind: "seen" } : { kind: "skipped" };
-  }
-  answers = prune(set, answers);
-  for (const ref of Object.keys(given)) if (!answers[ref]) throw new Error(`${ref} is not on this person's path`);
-  return answers;
-}
+const profile = (given: Given) => answersFor(set, given);
 
 const cards = (given: Given): CardView[] => applicableCards(cardSet, profile(given));
 const ids = (given: Given) => cards(given).map((c) => c.id);
