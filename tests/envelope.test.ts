@@ -5,7 +5,7 @@
 import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newReceiptCode, normalizeReceiptCode } from "../src/referrals/code.js";
-import { type Envelope, grant, OpenError, open, parseEnvelope, seal, withGrant } from "../src/referrals/envelope.js";
+import { canonical, type Envelope, grant, OpenError, open, parseEnvelope, seal, withGrant } from "../src/referrals/envelope.js";
 import { fingerprint, fromB64, keyId, newBoxKeyFile, newSigningSeed, parseKeyFile, signingKeyFromSeed } from "../src/referrals/keys.js";
 
 beforeAll(async () => {
@@ -127,5 +127,20 @@ describe("the referral envelope", () => {
     expect(normalizeReceiptCode("qdm 7k3q m2xa")).toBe("QDM-7K3Q-M2XA");
     expect(normalizeReceiptCode("QDM-7K3Q-M2XO")).toBe("QDM-7K3Q-M2X0");
     expect(normalizeReceiptCode("QDM-123")).toBeUndefined();
+  });
+});
+
+describe("canonical JSON (RFC 8785, JCS)", () => {
+  it("writes the RFC's own example as the RFC does", () => {
+    // RFC 8785 §3.2.3: numbers and strings in ECMAScript's form, keys sorted, no spaces.
+    const input = String.raw`{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/", "literals": [null, true, false]}`;
+    const expected = String.raw`{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}`;
+    expect(canonical(JSON.parse(input))).toBe(expected);
+  });
+
+  it("sorts keys by UTF-16 code units, as the RFC's sorting example does", () => {
+    const given = ["\u20ac", "\r", "\ufb33", "1", "\ud83d\ude00", "\u0080", "\u00f6"];
+    const order = ["\r", "1", "\u0080", "\u00f6", "\u20ac", "\ud83d\ude00", "\ufb33"];
+    expect(canonical(Object.fromEntries(given.map((k) => [k, 0])))).toBe(`{${order.map((k) => `${JSON.stringify(k)}:0`).join(",")}}`);
   });
 });
