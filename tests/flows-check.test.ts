@@ -186,6 +186,13 @@ describe("flows:check", () => {
     expect(p.join("\n")).toMatch(/locales\/kk\/_meta\.json › review\.state: must say the review state/);
   });
 
+  it("fails when a role the code relies on is missing or given twice", () => {
+    const missing = problemsWith({ flow: (y) => y.replace("    role: country\n", "") });
+    expect(missing).toContain('flows/ › role: no node has the role "country", which Qadam relies on: add `role: country`');
+    const twice = problemsWith({ flow: (y) => y.replace("  who:\n    type: choice\n", "  who:\n    type: choice\n    role: country\n") });
+    expect(twice).toContain('flows/ › role: the node role "country" is given to opening/who and opening/country: it must be given once');
+  });
+
   describe("rights cards and their sources", () => {
     const rights = () => readFileSync("flows/rights.yaml", "utf8");
 
