@@ -8,6 +8,7 @@ import type { UserFromGetMe } from "grammy/types";
 import { Redis } from "ioredis";
 import { installBot, newBot } from "./bot/bot.js";
 import type { BotDeps, BotReferrals, QadamContext, SessionData } from "./bot/context.js";
+import { DESK, Desk } from "./bot/desk.js";
 import { localDate } from "./bot/text.js";
 import type { Config } from "./config.js";
 import { loadContent } from "./content/load.js";
@@ -19,6 +20,8 @@ import { MemoryReferralStore, RedisReferralStore } from "./referrals/store.js";
 import { cryptoReady, parseKeyring } from "./storage/cipher.js";
 import { sessionId } from "./storage/keys.js";
 import { createSessionStore } from "./storage/sessions.js";
+import { MemoryAudit, RedisAudit } from "./triage/audit.js";
+import { MemoryStats, RedisStats } from "./triage/stats.js";
 
 export interface App {
   bot: Bot<QadamContext>;
@@ -39,10 +42,12 @@ export async function buildApp(
     now?: () => Date;
     startWorker?: boolean;
     retryBaseMs?: number;
+    /** Reads a file sent to the bot (tests pass their own; Telegram's file API otherwise). */
+    download?: (fileId: string) => Promise<string>;
   } = {},
 ): Promise<App> {
   await cryptoReady();
-  const { flows, cards, i18n } = loadContent(config.FLOWS_DIR, config.LOCALES_DIR);
+  const { flows, cards, triage, i18n } = loadContent(config.FLOWS_DIR, config.LOCALES_DIR);
   const keyring = parseKeyring(config.SESSION_KEYS);
   const secret = config.SESSION_SECRET;
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
@@ -79,6 +84,17 @@ export async function buildApp(
     },
     failureNotice: (code, partner) =>
       i18n.getFixedT(directory.triage.languages[0] ?? "en")("referral:delivery_failed", { code, partner }) as string,
+    // A partner whose lawyers are known accepts or declines in Telegram, under the file itself.
+    buttons: (partner, code) => {
+      if (partner.lawyers.length === 0) return [];
+      const t = i18n.getFixedT(partner.languages[0] ?? "en");
+      return [
+        [
+          { text: t("staff:lawyer.accept") as string, callback_data: DESK.lawyer("acc", code) },
+          { text: t("staff:lawyer.decline") as string, callback_data: DESK.lawyer("dec", code) },
+        ],
+      ];
+    },
   };
   const dispatcher: Dispatcher = redis
     ? new QueueDispatcher(deliveryDeps, redis, {
@@ -87,18 +103,32 @@ export async function buildApp(
       })
     : new DirectDispatcher(deliveryDeps);
   if (extra.startWorker && dispatcher instanceof QueueDispatcher) dispatcher.startWorker();
+  const now = extra.now ?? (() => new Date());
   const referrals: BotReferrals = {
     flows,
     cards,
+    triage,
     i18n,
     directory,
     store,
     dispatcher,
+    stats: redis ? new RedisStats(redis) : new MemoryStats(),
     signer: signingKeyFromSeed(config.SIGNING_KEY),
     ownerId: (chatId) => sessionId(secret, chatId),
     retentionDays: config.REFERRAL_TTL_DAYS,
-    now: extra.now ?? (() => new Date()),
+    now,
+    download: extra.download ?? ((fileId) => downloadFile(bot.api, config, fileId)),
   };
+  const desk = new Desk({
+    api: bot.api,
+    i18n,
+    store,
+    directory,
+    audit: redis ? new RedisAudit(redis) : new MemoryAudit(),
+    keyring,
+    logger,
+    now,
+  });
   const deps: Omit<BotDeps, "hooks"> = {
     flows,
     cards,
@@ -107,6 +137,7 @@ export async function buildApp(
     retentionDays: config.SESSION_TTL_DAYS,
     today: extra.today ?? (() => new Date().toISOString().slice(0, 10)),
     referrals,
+    desk,
   };
   installBot(bot, { deps, storage, sessionId: (chatId) => sessionId(secret, chatId), ...(extra.sequential ? { sequential: true } : {}) });
   return {
@@ -121,4 +152,15 @@ export async function buildApp(
       else redis.disconnect();
     },
   };
+}
+
+/** A file sent to the bot, as text, through Telegram's file API (or the Bot API server in TELEGRAM_API_ROOT). */
+async function downloadFile(api: Bot<QadamContext>["api"], config: Config, fileId: string): Promise<string> {
+  const file = await api.getFile(fileId);
+  if (!file.file_path) throw new Error("Telegram gave no path for the file");
+  const root = config.TELEGRAM_API_ROOT ?? "https://api.telegram.org";
+  const token = config.mode === "telegram" ? config.BOT_TOKEN : "0:local-chat";
+  const res = await fetch(`${root}/file/bot${token}/${file.file_path}`);
+  if (!res.ok) throw new Error(`the file could not be read (${res.status})`);
+  return res.text();
 }

@@ -49,6 +49,12 @@ async function main(): Promise<number> {
   await app.bot.init();
   await registerCommands(app.bot, app.deps);
   const runner = run(app.bot);
+  // Cases left untouched are announced again in the staff chat (the check runs every 10 minutes).
+  const reminders = setInterval(
+    () => void app.deps.desk.remind().catch((e: Error) => logger.warn({ err: e.message }, "reminders")),
+    10 * 60_000,
+  );
+  reminders.unref();
   logger.info({ bot: app.bot.botInfo.username }, "Qadam is running on Telegram (long polling)");
   // A signal stops fetching, lets the updates in hand finish (Telegram will not send them again,
   // so dropping them would lose a person's answer), then closes the delivery worker and Redis.
@@ -57,6 +63,7 @@ async function main(): Promise<number> {
   const stop = (why: string) =>
     (stopping ??= (async () => {
       logger.info({ why }, "stopping");
+      clearInterval(reminders);
       await runner.stop();
       const until = Date.now() + 10_000;
       while (runner.size() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));

@@ -39,6 +39,7 @@ const LAYERS: string[][] = [
   ["i18n", "storage"],
   ["flow"],
   ["rights"],
+  ["triage"],
   ["referrals", "content"],
   ["lawyer"],
   ["bot"],
@@ -115,7 +116,7 @@ describe("names the code relies on", () => {
 
   it("each role the code relies on is given exactly once", () => {
     const { flows } = loadRules("flows");
-    expect([...flows.roles.keys()].sort()).toEqual(["contact", "contact_detail", "country", "keep", "note"]);
+    expect([...flows.roles.keys()].sort()).toEqual(["areas", "contact", "contact_detail", "country", "keep", "note"]);
     expect([...flows.flowRoles.keys()]).toEqual(["referral"]);
   });
 });

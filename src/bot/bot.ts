@@ -11,8 +11,10 @@ import type { BotDeps, QadamContext, SessionData } from "./context.js";
 import { help } from "./features/help.js";
 import { interview } from "./features/interview.js";
 import { language, languageGate } from "./features/language.js";
+import { lawyer } from "./features/lawyer.js";
 import { privacy } from "./features/privacy.js";
 import { referral, referralHooks } from "./features/referral.js";
+import { staff } from "./features/staff.js";
 import { send } from "./send.js";
 import { tr } from "./text.js";
 
@@ -40,8 +42,12 @@ export interface InstallOptions {
 export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<QadamContext> {
   // Features add to the interview through hooks, so no feature imports another.
   const deps: BotDeps = { ...o.deps, hooks: [referralHooks] };
-  // Qadam works in private chats only: a group would expose a person to everyone in it.
-  bot.use((ctx, next) => (ctx.chat !== undefined && ctx.chat.type !== "private" ? undefined : next()));
+  // A person is served in a private chat only: a group would expose them to everyone in it. The
+  // only groups Qadam works in are the staff chat and partners' own chats (staff and lawyer buttons).
+  bot.use((ctx, next) => {
+    const chat = ctx.chat;
+    if (chat === undefined || chat.type === "private" || deps.desk.isStaffChat(chat.id) || deps.desk.isPartnerChat(chat.id)) return next();
+  });
   if (o.sequential) bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(answerEveryCallback);
   // Outer boundary: the session could not load or save (Redis down). Nothing was changed, so say
@@ -63,7 +69,8 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
   );
   guarded.use((ctx, next) => {
     ctx.deps = deps;
-    ctx.lang = (ctx.chat ? ctx.session.lang : undefined) ?? hintLanguage(ctx.from?.language_code);
+    // In a group (the staff chat) there is no session: each member reads in their Telegram language.
+    ctx.lang = (ctx.chat?.type === "private" ? ctx.session.lang : undefined) ?? hintLanguage(ctx.from?.language_code);
     ctx.t = deps.i18n.getFixedT(ctx.lang);
     ctx.params = {};
     return next();
@@ -76,6 +83,8 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
       ctx.deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "update failed");
       await send(ctx, tr(ctx, "common:errors.internal")).catch(() => {});
     },
+    staff,
+    lawyer,
     language,
     languageGate,
     privacy,

@@ -10,6 +10,7 @@ import type { Lang, Translate } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import type { ReferralService } from "../referrals/service.js";
 import type { CardSet } from "../rights/model.js";
+import type { Desk } from "./desk.js";
 
 /** What is stored for one person. Nothing else: no names, no Telegram profile. */
 export interface SessionData {
@@ -23,6 +24,8 @@ export interface SessionData {
    * under this code instead of sending it twice.
    */
   pendingCode?: string;
+  /** The person pressed "Reply" under a lawyer's message: their next message goes to that lawyer. */
+  replyTo?: string;
 }
 
 /** What a feature adds to every step of the interview. */
@@ -40,6 +43,8 @@ export interface InterviewHooks {
 
 /** Referrals to partner lawyers, as the bot uses them. */
 export interface BotReferrals extends ReferralService {
+  /** Reads a file sent into a chat (a granted referral from staff), as text. */
+  download: (fileId: string) => Promise<string>;
   /** The id that links a person's account to their referrals (an HMAC of the chat id). */
   ownerId: (chatId: number) => string;
   retentionDays: number;
@@ -56,6 +61,8 @@ export interface BotDeps {
   /** Today's date as YYYY-MM-DD: the clock stays at the edge. */
   today: () => string;
   referrals: BotReferrals;
+  /** The NGO's desk: staff, lawyers, case cards, notices and the relay. */
+  desk: Desk;
   /** What features add to the interview's steps (set by the bot's wiring). */
   hooks: readonly InterviewHooks[];
 }

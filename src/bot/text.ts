@@ -14,5 +14,4 @@ export function globals(ctx: QadamContext): Record<string, string> {
   return { ...ctx.params, retention: ctx.t("common:retention", { count: ctx.deps.retentionDays }) as string };
 }
 
-/** YYYY-MM-DD → DD.MM.YYYY, the way dates are written in all five languages' countries. */
-export const localDate = (iso: string): string => iso.split("-").reverse().join(".");
+export { localDate } from "../i18n/translate.js";

@@ -13,10 +13,13 @@ import { FLOW_ROLES, NODE_ROLES } from "../flow/schema.js";
 import { createI18n, readLocales } from "../i18n/index.js";
 import { loadCards } from "../rights/load.js";
 import type { CardSet } from "../rights/model.js";
+import { loadTriageRules, type UrgencyRule } from "../triage/rules.js";
 import { localeProblems } from "./locale-check.js";
 
-/** The cards file, beside the flows; every other `*.yaml` there is a flow. */
+/** The cards file and the triage rules, beside the flows; every other `*.yaml` there is a flow. */
 export const CARDS_FILE = "rights.yaml";
+export const TRIAGE_FILE = "triage.yaml";
+const NOT_FLOWS = [CARDS_FILE, TRIAGE_FILE];
 
 /** Every role the code relies on: the real flows must give each exactly once. */
 export const CODE_NEEDS: Needs = { nodeRoles: NODE_ROLES, flowRoles: FLOW_ROLES };
@@ -35,22 +38,26 @@ function readYaml(dir: string): SourceFile[] {
 /** The flows of a folder (the cards file left out). */
 export function loadFlowsFromDir(dir: string, needs: Needs = {}): FlowSet {
   return loadFlows(
-    readYaml(dir).filter((f) => !f.path.endsWith(`/${CARDS_FILE}`)),
+    readYaml(dir).filter((f) => !NOT_FLOWS.some((n) => f.path.endsWith(`/${n}`))),
     needs,
   );
 }
 
-/** The flows and the cards of a folder. */
-export function loadRules(dir: string, needs: Needs = CODE_NEEDS): { flows: FlowSet; cards: CardSet } {
+/** The flows, the cards and the triage rules of a folder. */
+export function loadRules(dir: string, needs: Needs = CODE_NEEDS): { flows: FlowSet; cards: CardSet; triage: UrgencyRule[] } {
   const flows = loadFlowsFromDir(dir, needs);
-  const file = readYaml(dir).find((f) => f.path.endsWith(`/${CARDS_FILE}`));
-  const cards = file ? loadCards(file, flows) : { cards: [], extraSpecialties: {} };
-  return { flows, cards };
+  const files = readYaml(dir);
+  const cardsFile = files.find((f) => f.path.endsWith(`/${CARDS_FILE}`));
+  const cards = cardsFile ? loadCards(cardsFile, flows) : { cards: [], extraSpecialties: {} };
+  const triageFile = files.find((f) => f.path.endsWith(`/${TRIAGE_FILE}`));
+  const triage = triageFile ? loadTriageRules(triageFile, flows) : [];
+  return { flows, cards, triage };
 }
 
 export interface Content {
   flows: FlowSet;
   cards: CardSet;
+  triage: UrgencyRule[];
   i18n: ReturnType<typeof createI18n>;
 }
 
@@ -59,9 +66,9 @@ export interface Content {
  * uses (flows:check and the tests set it).
  */
 export function loadContent(flowsDir: string, localesDir: string, checkUnused = false): Content {
-  const { flows, cards } = loadRules(flowsDir);
+  const { flows, cards, triage } = loadRules(flowsDir);
   const data = readLocales(localesDir);
-  const problems = localeProblems(flows, cards, data, { localesDir, ...(checkUnused ? { srcDir: SRC_DIR } : {}) });
+  const problems = localeProblems(flows, cards, data, { localesDir, urgency: triage, ...(checkUnused ? { srcDir: SRC_DIR } : {}) });
   if (problems.length) throw new FlowProblems(problems);
-  return { flows, cards, i18n: createI18n(data) };
+  return { flows, cards, triage, i18n: createI18n(data) };
 }

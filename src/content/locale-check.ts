@@ -16,6 +16,7 @@ import { type FlowSet, optionsOf, type Problem } from "../flow/model.js";
 import { LANGS, type LocaleData } from "../i18n/index.js";
 import type { CardSet } from "../rights/model.js";
 import { parseTelegramHtml } from "../telegram/html.js";
+import type { UrgencyRule } from "../triage/rules.js";
 
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 
@@ -38,7 +39,7 @@ const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].eve
 const pluralForms = (lang: string) => new Intl.PluralRules(lang).resolvedOptions().pluralCategories as string[];
 
 /** Keys the flows and cards need: texts, their context variants, help texts, option labels, card texts. */
-export function flowKeys(set: FlowSet, cards: CardSet): Map<string, string> {
+export function flowKeys(set: FlowSet, cards: CardSet, urgency: readonly UrgencyRule[] = []): Map<string, string> {
   const keys = new Map<string, string>(); // key → where it is needed
   for (const n of set.nodes.values()) {
     if (n.type === "route") continue;
@@ -55,6 +56,7 @@ export function flowKeys(set: FlowSet, cards: CardSet): Map<string, string> {
     for (const p of c.parts) keys.set(p.key, at);
     for (const s of c.cite) keys.set(s.labelKey, `${at}.cite`);
   }
+  for (const r of urgency) keys.set(`staff:urgency.${r.id}`, `flows/triage.yaml › rules (${r.id})`);
   return keys;
 }
 
@@ -78,7 +80,12 @@ export function codeKeys(srcDir: string): { exact: Set<string>; prefixes: string
   return { exact, prefixes };
 }
 
-export function localeProblems(set: FlowSet, cards: CardSet, data: LocaleData, opts: { localesDir: string; srcDir?: string }): Problem[] {
+export function localeProblems(
+  set: FlowSet,
+  cards: CardSet,
+  data: LocaleData,
+  opts: { localesDir: string; srcDir?: string; urgency?: readonly UrgencyRule[] },
+): Problem[] {
   const problems: Problem[] = [];
   const file = (lang: string, key: string) => `${opts.localesDir}/${lang}/${key.split(":")[0]}.json`;
   const en = flatLang(data, "en");
@@ -153,7 +160,7 @@ export function localeProblems(set: FlowSet, cards: CardSet, data: LocaleData, o
   }
 
   // Keys the flows need, in every language.
-  const needed = flowKeys(set, cards);
+  const needed = flowKeys(set, cards, opts.urgency);
   const byLang = new Map(LANGS.map((lang) => [lang, flatLang(data, lang)]));
   for (const [key, where] of needed) {
     for (const lang of LANGS) {

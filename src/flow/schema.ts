@@ -91,9 +91,10 @@ export const helpVariant = z.strictObject({ text: slug, if: condition.optional()
  * - country: which country's law applies (cards, partner matching, the envelope header);
  * - note: the free note (goes into the dossier's own field, never stays after sending);
  * - contact, contact_detail: how the lawyer may reach the person (likewise);
- * - keep: whether the person keeps their answers after sending.
+ * - keep: whether the person keeps their answers after sending;
+ * - areas: the areas of need the person chose (the staff's case card lists them).
  */
-export const NODE_ROLES = ["country", "note", "contact", "contact_detail", "keep"] as const;
+export const NODE_ROLES = ["country", "areas", "note", "contact", "contact_detail", "keep"] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
 /** referral: the flow of the referral screens (consent, contact, review), kept out of the dossier's answers. */
 export const FLOW_ROLES = ["referral"] as const;

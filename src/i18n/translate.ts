@@ -35,3 +35,6 @@ export function translate(t: TFunction, msg: Msg | string, params?: Msg["params"
   if (m.context) values["context"] = m.context;
   return t(m.key, values) as string;
 }
+
+/** YYYY-MM-DD → DD.MM.YYYY, the way dates are written in all five languages' countries. */
+export const localDate = (iso: string): string => iso.split("-").reverse().join(".");

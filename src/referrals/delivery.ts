@@ -44,6 +44,8 @@ export interface DeliveryDeps {
   caption: (recipient: Directory["triage"] | Partner, code: string, country: string, created: string) => string;
   /** The message to the triage desk when a delivery finally failed. */
   failureNotice: (code: string, partner: string) => string;
+  /** Buttons under a partner's copy (accept, decline), in the partner's language; none for the triage desk. */
+  buttons?: (recipient: Partner, code: string) => { text: string; callback_data: string }[][];
 }
 
 /** An error that says how long to wait (Telegram's 429 `retry_after`). */
@@ -60,7 +62,14 @@ function recipientOf(dir: Directory, id: string): Directory["triage"] | Partner 
 export const fileName = (code: string) => `referral-${code}.qadam`;
 
 /** Sends one envelope to one recipient by its transport; classifies failures for retrying. */
-async function send(deps: DeliveryDeps, transport: Transport, code: string, envelope: string, caption: string): Promise<void> {
+async function send(
+  deps: DeliveryDeps,
+  transport: Transport,
+  code: string,
+  envelope: string,
+  caption: string,
+  buttons?: { text: string; callback_data: string }[][],
+): Promise<void> {
   if (transport.type === "folder") {
     const path = join(deps.referralsDir, transport.path, fileName(code));
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -72,6 +81,7 @@ async function send(deps: DeliveryDeps, transport: Transport, code: string, enve
     await deps.api.sendDocument(transport.chat_id, new InputFile(Buffer.from(envelope), fileName(code)), {
       caption,
       protect_content: false,
+      ...(buttons?.length ? { reply_markup: { inline_keyboard: buttons } } : {}),
     });
   } catch (e) {
     if (e instanceof GrammyError) {
@@ -93,7 +103,15 @@ export async function deliver(deps: DeliveryDeps, job: DeliveryJob): Promise<"se
   const envelope = await deps.store.envelope(job.code);
   if (!envelope) throw new UnrecoverableError(`the envelope of ${job.code} has expired`);
   const rec = await deps.store.get(job.code);
-  await send(deps, recipient.transport, job.code, envelope, deps.caption(recipient, job.code, rec?.country ?? "", rec?.created ?? ""));
+  const buttons = recipient.id === "triage" ? undefined : deps.buttons?.(recipient as Partner, job.code);
+  await send(
+    deps,
+    recipient.transport,
+    job.code,
+    envelope,
+    deps.caption(recipient, job.code, rec?.country ?? "", rec?.created ?? ""),
+    buttons,
+  );
   await deps.store.markSent(job.code, sentKey(job));
   return "sent";
 }
@@ -112,6 +130,8 @@ export async function reportFailure(deps: DeliveryDeps, job: DeliveryJob): Promi
 
 export interface Dispatcher {
   dispatch(code: string, recipients: string[]): Promise<void>;
+  /** Delivers the envelope with a grant attached later for `recipient`'s key (its own job and "sent" marker). */
+  dispatchGrant(code: string, recipient: string, keyId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -159,6 +179,22 @@ export class QueueDispatcher implements Dispatcher {
     );
   }
 
+  async dispatchGrant(code: string, recipient: string, keyId: string): Promise<void> {
+    // Its own job id and "sent" marker: a first delivery to this partner (say, before a key was
+    // replaced) must not block this one. Like every delivery job, it is gone when the envelope is.
+    await this.queue.add(
+      "deliver",
+      { code, recipient, grant: keyId },
+      {
+        jobId: `ref-${code}-${recipient}-grant-${keyId}`,
+        attempts: ATTEMPTS,
+        backoff: { type: "qadam" },
+        removeOnComplete: { age: this.opts.keepSeconds },
+        removeOnFail: { age: this.opts.keepSeconds },
+      },
+    );
+  }
+
   /** Starts the worker (in the bot process; or separately, any number of them). */
   startWorker(): Worker<DeliveryJob> {
     const base = this.opts.baseDelayMs ?? 2000;
@@ -200,20 +236,26 @@ export class DirectDispatcher implements Dispatcher {
   constructor(private readonly deps: DeliveryDeps) {}
 
   async dispatch(code: string, recipients: string[]): Promise<void> {
-    for (const recipient of recipients) {
-      const job = { code, recipient };
-      let done = false;
-      for (let attempt = 1; attempt <= 3 && !done; attempt++) {
-        try {
-          await deliver(this.deps, job);
-          done = true;
-        } catch (e) {
-          this.deps.logger.warn({ code, recipient, attempt, err: (e as Error).message }, "delivery failed");
-          if (e instanceof UnrecoverableError) break;
-        }
+    for (const recipient of recipients) await this.run({ code, recipient });
+  }
+
+  async dispatchGrant(code: string, recipient: string, keyId: string): Promise<void> {
+    await this.run({ code, recipient, grant: keyId });
+  }
+
+  private async run(job: DeliveryJob): Promise<void> {
+    const { code, recipient } = job;
+    let done = false;
+    for (let attempt = 1; attempt <= 3 && !done; attempt++) {
+      try {
+        await deliver(this.deps, job);
+        done = true;
+      } catch (e) {
+        this.deps.logger.warn({ code, recipient, attempt, err: (e as Error).message }, "delivery failed");
+        if (e instanceof UnrecoverableError) break;
       }
-      if (!done) await reportFailure(this.deps, job).catch(() => {});
     }
+    if (!done) await reportFailure(this.deps, job).catch(() => {});
   }
 
   async close(): Promise<void> {}

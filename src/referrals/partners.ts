@@ -38,8 +38,30 @@ const partner = z.strictObject({
   transport,
   public_key: publicKey32,
   active: z.boolean(),
+  /** The Telegram user ids of this partner's lawyers: they may accept, decline and reply to the person. */
+  lawyers: z.array(z.number().int().positive()).default([]),
 });
 export type Partner = z.infer<typeof partner>;
+
+/**
+ * The NGO's staff in Telegram. Read at start: a member removed here loses access at the next
+ * start (there is no live reload).
+ */
+const staff = z.strictObject({
+  /** The staff chat: a private group, or a supergroup (with `topic_id`, one topic of it). */
+  chat_id: z.number().int(),
+  topic_id: z.number().int().positive().optional(),
+  /** The language of what the bot posts in the staff chat (case cards, reminders). */
+  language: z.enum(LANGS).default("en"),
+  members: z
+    .array(z.strictObject({ telegram_id: z.number().int().positive(), role: z.enum(["triage", "admin"]) }))
+    .min(1, "name at least one staff member"),
+  /** An open case untouched this long is announced again in the staff chat… */
+  remind_after_hours: z.number().positive().default(48),
+  /** …and a high-urgency one after this long. */
+  remind_high_after_hours: z.number().positive().default(4),
+});
+export type Staff = z.infer<typeof staff>;
 
 const partnersFile = z.strictObject({
   triage: z.strictObject({
@@ -50,12 +72,15 @@ const partnersFile = z.strictObject({
     public_key: publicKey32.optional(),
   }),
   partners: z.array(partner),
+  /** Optional: without it, the staff side in Telegram is off. */
+  staff: staff.optional(),
 });
 export type PartnersFile = z.infer<typeof partnersFile>;
 
 export interface Directory {
   triage: PartnersFile["triage"] & { id: "triage"; public_key: string };
   partners: Partner[];
+  staff?: Staff;
 }
 
 export function loadPartners(path: string, triageKey?: string): Directory {
@@ -88,8 +113,33 @@ export function loadPartners(path: string, triageKey?: string): Directory {
     problems.push({ file: path, where: "triage.public_key", message: "the triage desk needs a public key: here, or as TRIAGE_PUBLIC_KEY" });
   else if (!publicKey32.safeParse(key).success)
     problems.push({ file: "TRIAGE_PUBLIC_KEY", where: "", message: "must be 43 base64url characters (a 32-byte key)" });
+  const seen = new Map<number, string>();
+  for (const m of r.data.staff?.members ?? []) {
+    if (seen.has(m.telegram_id)) problems.push({ file: path, where: "staff.members", message: `${m.telegram_id} is listed twice` });
+    seen.set(m.telegram_id, "staff");
+  }
+  for (const p of r.data.partners)
+    for (const id of p.lawyers) {
+      if (seen.get(id) === "staff")
+        problems.push({
+          file: path,
+          where: `partners (${p.id}).lawyers`,
+          message: `${id} is also a staff member: give each person one role`,
+        });
+      else if (seen.has(id))
+        problems.push({
+          file: path,
+          where: `partners (${p.id}).lawyers`,
+          message: `${id} is a lawyer of ${seen.get(id)} too: give each lawyer one partner`,
+        });
+      seen.set(id, p.id);
+    }
   if (problems.length || !key) throw new FlowProblems(problems);
-  return { triage: { ...r.data.triage, id: "triage", public_key: key }, partners: r.data.partners };
+  return {
+    triage: { ...r.data.triage, id: "triage", public_key: key },
+    partners: r.data.partners,
+    ...(r.data.staff ? { staff: r.data.staff } : {}),
+  };
 }
 
 /**

@@ -13,12 +13,14 @@ import { type Msg, translate } from "../i18n/translate.js";
 import { applicableCards, neededSpecialties } from "../rights/evaluate.js";
 import type { CardSet } from "../rights/model.js";
 import { parseTelegramHtml } from "../telegram/html.js";
+import { triageOf, type UrgencyRule } from "../triage/rules.js";
+import type { StatsStore } from "../triage/stats.js";
 import type { Dispatcher } from "./delivery.js";
 import { type Dossier, dossierSchema, HEADINGS } from "./dossier.js";
 import { type Envelope, parseEnvelope, seal } from "./envelope.js";
 import { fromB64 } from "./keys.js";
 import { type Directory, matchPartners, type Partner } from "./partners.js";
-import type { ReferralStore } from "./store.js";
+import type { ReferralRecord, ReferralStore } from "./store.js";
 
 /*
  * The nodes this module relies on are found by their role in the flow data (`role: country`,
@@ -118,6 +120,10 @@ export function buildDossier(
 export interface ReferralService {
   flows: FlowSet;
   cards: CardSet;
+  /** Urgency rules for the staff's case card (flows/triage.yaml). */
+  triage: readonly UrgencyRule[];
+  /** Figures for reports: counters by quarter, country and area of need. */
+  stats: StatsStore;
   i18n: i18n;
   directory: Directory;
   store: ReferralStore;
@@ -133,16 +139,25 @@ export interface ReferralService {
 export async function sendReferral(
   svc: ReferralService,
   state: InterviewState,
-  meta: { code: string; created: string; language: string; owner: string; retention: (lang: string) => string },
-): Promise<Envelope> {
+  meta: {
+    code: string;
+    created: string;
+    language: string;
+    owner: string;
+    retention: (lang: string) => string;
+    /** The person's chat id, encrypted, when they agreed that a lawyer may write to them through Qadam. */
+    contact?: string;
+  },
+): Promise<{ envelope: Envelope; record: ReferralRecord; fresh: boolean }> {
   const stored = await svc.store.envelope(meta.code);
-  if (stored) {
+  const kept = stored ? await svc.store.get(meta.code) : undefined;
+  if (stored && kept) {
     const envelope = parseEnvelope(stored);
     await svc.dispatcher.dispatch(
       meta.code,
       envelope.header.recipients.map((x) => x.name),
     );
-    return envelope;
+    return { envelope, record: kept, fresh: false };
   }
   const r = recipientsFor(svc.flows, svc.cards, svc.directory, state.answers, meta.language);
   const everyone = [
@@ -158,16 +173,30 @@ export async function sendReferral(
     everyone.map((x) => ({ name: x.id, publicKey: fromB64(x.key) })),
     svc.signer,
   );
-  await svc.store.create(
-    { code: meta.code, status: "received", country: envelope.header.country, created: meta.created, updated: meta.created },
-    JSON.stringify(envelope),
-    meta.owner,
-  );
+  const triage = triageOf(svc.flows, svc.triage, state.answers);
+  const record: ReferralRecord = {
+    code: meta.code,
+    status: "received",
+    country: envelope.header.country,
+    language: meta.language,
+    needs: triage.needs,
+    urgency: triage.urgency,
+    reasons: triage.reasons,
+    partners: r.partners.map((p) => p.id),
+    created: meta.created,
+    updated: meta.created,
+    touched: meta.created,
+    relay: meta.contact !== undefined,
+    relayed: 0,
+  };
+  await svc.store.create(record, JSON.stringify(envelope), meta.owner);
+  await svc.stats.count(record.created, record.country, record.needs);
+  if (meta.contact) await svc.store.setContact(meta.code, meta.contact);
   await svc.dispatcher.dispatch(
     meta.code,
     everyone.map((x) => x.id),
   );
-  return envelope;
+  return { envelope, record, fresh: true };
 }
 
 /**
@@ -189,4 +218,9 @@ export function afterSending(flows: FlowSet, state: InterviewState): InterviewSt
   // The note is gone; marked passed so that the person comes back to their result, not to it.
   if (noteRef in state.answers) answers[noteRef] = { kind: "skipped" };
   return { node: walk(flows, answers).at, answers, versions: state.versions, step: state.step + 1 };
+}
+
+/** The person agreed that a lawyer may write to them here, through Qadam: the contact answer `qadam`. */
+export function wantsRelay(flows: FlowSet, answers: Readonly<Record<string, Answer>>): boolean {
+  return answerValue(answers[refOf(flows, "contact")]) === "qadam";
 }

@@ -1,40 +1,121 @@
 /**
- * What the server keeps about a referral: its status (no content), the sealed envelope (ciphertext
- * only, for delivery retries and grants), and which person's account made it (by the same HMAC id
- * as the session, so /status works without the code). Everything expires after REFERRAL_TTL_DAYS.
+ * What the server keeps about a referral: its status and triage metadata (categories only, no
+ * content), the sealed envelope (ciphertext only, for delivery retries and grants), which person's
+ * account made it (by the same HMAC id as the session, so /status works without the code), and,
+ * only if the person agreed to be written to through Qadam, their chat id, encrypted like the
+ * session. Everything expires after REFERRAL_TTL_DAYS.
  *
  * Redis keys:
- * - `qadam:r:<code>`  hash {status, country, created, updated}
+ * - `qadam:r:<code>`  hash: status, country, language, needs, urgency, reasons, partners, assigned,
+ *   reason (of a decline or a close), card (the staff chat's message id), created, updated,
+ *   touched, reminded, relay, relayed (count), relayedAt, lawyer (who wrote last)
+ * - `qadam:cases`     sorted set of codes by creation time (the staff's queue)
  * - `qadam:e:<code>`  the envelope (JSON, ciphertext)
  * - `qadam:o:<owner>` set of the codes an account made
+ * - `qadam:c:<code>`  the person's chat id, encrypted (only with their consent to a relay)
  * - `qadam:sent:<code>:<recipient>` set once a delivery succeeded (so a retry never sends twice);
  *   `<recipient>+<key id>` for a grant attached later
  */
 import type { Redis } from "ioredis";
 
-export const STATUSES = ["received", "in_review", "assigned", "accepted", "closed"] as const;
+export const STATUSES = ["received", "in_review", "assigned", "accepted", "declined", "closed"] as const;
 export type Status = (typeof STATUSES)[number];
 
+/** What the staff know of a case, and where it stands. Nothing that identifies the person. */
 export interface ReferralRecord {
   code: string;
   status: Status;
   country: string;
+  /** The person's language. */
+  language: string;
+  /** Areas of need the person chose. */
+  needs: string[];
+  urgency: "high" | "normal";
+  /** Why (urgency rule ids; "staff" when a staff member marked it urgent). */
+  reasons: string[];
+  /** The partners the referral was sealed to at first. */
+  partners: string[];
+  /** The partner working on it. */
+  assigned?: string;
+  /** Why it was declined or closed (a reason id). */
+  reason?: string;
+  /** The message id of its card in the staff chat, edited as the case moves. */
+  card?: number;
   created: string;
   updated: string;
+  /** The last time staff or a lawyer acted on it (reminders count from here). */
+  touched: string;
+  /** When staff were last reminded of it. */
+  reminded?: string;
+  /** The person agreed that a lawyer may write to them here, and to short notices when the case moves. */
+  relay: boolean;
+  /** Messages relayed, both ways: counts and times only, never their text. */
+  relayed: number;
+  relayedAt?: string;
+  /** The Telegram id of the lawyer who wrote to the person last: the person's answers go to them only. */
+  lawyer?: number;
 }
+
+export type RecordPatch = Partial<Omit<ReferralRecord, "code" | "created">>;
 
 export interface ReferralStore {
   create(rec: ReferralRecord, envelope: string, owner: string): Promise<void>;
   get(code: string): Promise<ReferralRecord | undefined>;
+  /** Changes a stored record; false if it is gone (expired). */
+  update(code: string, patch: RecordPatch): Promise<boolean>;
   setStatus(code: string, status: Status, at: string): Promise<boolean>;
+  /** Every case still kept, oldest first. */
+  all(): Promise<ReferralRecord[]>;
   byOwner(owner: string): Promise<ReferralRecord[]>;
-  /** Forget which referrals an account made (the referrals themselves stay with their recipients). */
+  /** Forget which referrals an account made, and how to reach its person (the referrals stay with their recipients). */
   forgetOwner(owner: string): Promise<void>;
   envelope(code: string): Promise<string | undefined>;
   putEnvelope(code: string, envelope: string): Promise<void>;
   /** Marks a delivery done; false if it was already marked. */
   markSent(code: string, recipient: string): Promise<boolean>;
   wasSent(code: string, recipient: string): Promise<boolean>;
+  /** The person's chat id, already encrypted by the caller; kept as long as the referral. */
+  setContact(code: string, sealed: string): Promise<void>;
+  contact(code: string): Promise<string | undefined>;
+}
+
+/** Record ↔ Redis hash fields (all strings). */
+function toHash(r: RecordPatch): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.join(",") : String(v);
+  }
+  return out;
+}
+
+function fromHash(code: string, h: Record<string, string>): ReferralRecord | undefined {
+  if (!h["status"]) return undefined;
+  const list = (k: string) => (h[k] ? (h[k] ?? "").split(",") : []);
+  const num = (k: string) => (h[k] ? Number(h[k]) : undefined);
+  const card = num("card");
+  const lawyer = num("lawyer");
+  return {
+    code,
+    status: h["status"] as Status,
+    country: h["country"] ?? "",
+    language: h["language"] ?? "",
+    needs: list("needs"),
+    urgency: h["urgency"] === "high" ? "high" : "normal",
+    reasons: list("reasons"),
+    partners: list("partners"),
+    ...(h["assigned"] ? { assigned: h["assigned"] } : {}),
+    ...(h["reason"] ? { reason: h["reason"] } : {}),
+    ...(card !== undefined ? { card } : {}),
+    created: h["created"] ?? "",
+    updated: h["updated"] ?? "",
+    touched: h["touched"] ?? h["updated"] ?? "",
+    ...(h["reminded"] ? { reminded: h["reminded"] } : {}),
+    relay: h["relay"] === "true",
+    relayed: num("relayed") ?? 0,
+    ...(h["relayedAt"] ? { relayedAt: h["relayedAt"] } : {}),
+    ...(lawyer !== undefined ? { lawyer } : {}),
+  };
 }
 
 export class RedisReferralStore implements ReferralStore {
@@ -44,32 +125,46 @@ export class RedisReferralStore implements ReferralStore {
   ) {}
 
   async create(rec: ReferralRecord, envelope: string, owner: string): Promise<void> {
+    const { code, ...rest } = rec;
     await this.redis
       .multi()
-      .hset(`qadam:r:${rec.code}`, { status: rec.status, country: rec.country, created: rec.created, updated: rec.updated })
-      .expire(`qadam:r:${rec.code}`, this.ttlSeconds)
-      .set(`qadam:e:${rec.code}`, envelope, "EX", this.ttlSeconds)
-      .sadd(`qadam:o:${owner}`, rec.code)
+      .hset(`qadam:r:${code}`, toHash(rest))
+      .expire(`qadam:r:${code}`, this.ttlSeconds)
+      .zadd("qadam:cases", String(Date.parse(rec.created) || 0), code)
+      .expire("qadam:cases", this.ttlSeconds)
+      .set(`qadam:e:${code}`, envelope, "EX", this.ttlSeconds)
+      .sadd(`qadam:o:${owner}`, code)
       .expire(`qadam:o:${owner}`, this.ttlSeconds)
       .exec();
   }
 
   async get(code: string): Promise<ReferralRecord | undefined> {
-    const h = await this.redis.hgetall(`qadam:r:${code}`);
-    if (!h["status"]) return undefined;
-    return { code, status: h["status"] as Status, country: h["country"] ?? "", created: h["created"] ?? "", updated: h["updated"] ?? "" };
+    return fromHash(code, await this.redis.hgetall(`qadam:r:${code}`));
   }
 
-  async setStatus(code: string, status: Status, at: string): Promise<boolean> {
+  async update(code: string, patch: RecordPatch): Promise<boolean> {
+    const fields = Object.entries(toHash(patch)).flat();
+    if (fields.length === 0) return (await this.redis.exists(`qadam:r:${code}`)) === 1;
     // One step, so a record that expires in between is not brought back without an expiry.
     const done = await this.redis.eval(
-      "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated', ARGV[2]) return 1 end return 0",
+      "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], unpack(ARGV)) return 1 end return 0",
       1,
       `qadam:r:${code}`,
-      status,
-      at,
+      ...fields,
     );
     return done === 1;
+  }
+
+  setStatus(code: string, status: Status, at: string): Promise<boolean> {
+    return this.update(code, { status, updated: at });
+  }
+
+  async all(): Promise<ReferralRecord[]> {
+    const codes = await this.redis.zrange("qadam:cases", "0", "-1");
+    const recs = await Promise.all(codes.map((c) => this.get(c)));
+    const gone = codes.filter((_, i) => !recs[i]);
+    if (gone.length) await this.redis.zrem("qadam:cases", ...gone);
+    return recs.filter((r): r is ReferralRecord => r !== undefined);
   }
 
   async byOwner(owner: string): Promise<ReferralRecord[]> {
@@ -79,7 +174,9 @@ export class RedisReferralStore implements ReferralStore {
   }
 
   async forgetOwner(owner: string): Promise<void> {
-    await this.redis.del(`qadam:o:${owner}`);
+    const codes = await this.redis.smembers(`qadam:o:${owner}`);
+    await this.redis.del(`qadam:o:${owner}`, ...codes.map((c) => `qadam:c:${c}`));
+    for (const c of codes) await this.update(c, { relay: false });
   }
 
   envelope(code: string): Promise<string | undefined> {
@@ -98,6 +195,14 @@ export class RedisReferralStore implements ReferralStore {
   async wasSent(code: string, recipient: string): Promise<boolean> {
     return (await this.redis.exists(`qadam:sent:${code}:${recipient}`)) === 1;
   }
+
+  async setContact(code: string, sealed: string): Promise<void> {
+    await this.redis.set(`qadam:c:${code}`, sealed, "EX", this.ttlSeconds);
+  }
+
+  contact(code: string): Promise<string | undefined> {
+    return this.redis.get(`qadam:c:${code}`).then((v) => v ?? undefined);
+  }
 }
 
 /** The same, in memory: for the local chat, where nothing outlives the process anyway. */
@@ -106,6 +211,7 @@ export class MemoryReferralStore implements ReferralStore {
   private readonly envelopes = new Map<string, string>();
   private readonly owners = new Map<string, Set<string>>();
   private readonly sent = new Set<string>();
+  private readonly contacts = new Map<string, string>();
 
   async create(rec: ReferralRecord, envelope: string, owner: string): Promise<void> {
     this.recs.set(rec.code, { ...rec });
@@ -116,11 +222,17 @@ export class MemoryReferralStore implements ReferralStore {
     const r = this.recs.get(code);
     return r ? { ...r } : undefined;
   }
-  async setStatus(code: string, status: Status, at: string) {
+  async update(code: string, patch: RecordPatch) {
     const r = this.recs.get(code);
     if (!r) return false;
-    Object.assign(r, { status, updated: at });
+    Object.assign(r, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
     return true;
+  }
+  async setStatus(code: string, status: Status, at: string) {
+    return this.update(code, { status, updated: at });
+  }
+  async all() {
+    return [...this.recs.values()].map((r) => ({ ...r })).sort((a, b) => a.created.localeCompare(b.created));
   }
   async byOwner(owner: string) {
     return [...(this.owners.get(owner) ?? [])].flatMap((c) => {
@@ -129,6 +241,10 @@ export class MemoryReferralStore implements ReferralStore {
     });
   }
   async forgetOwner(owner: string) {
+    for (const c of this.owners.get(owner) ?? []) {
+      this.contacts.delete(c);
+      await this.update(c, { relay: false });
+    }
     this.owners.delete(owner);
   }
   async envelope(code: string) {
@@ -145,5 +261,11 @@ export class MemoryReferralStore implements ReferralStore {
   }
   async wasSent(code: string, recipient: string) {
     return this.sent.has(`${code}:${recipient}`);
+  }
+  async setContact(code: string, sealed: string) {
+    this.contacts.set(code, sealed);
+  }
+  async contact(code: string) {
+    return this.contacts.get(code);
   }
 }

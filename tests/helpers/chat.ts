@@ -25,10 +25,14 @@ export interface TestBot {
 export async function testBot(
   env: Record<string, string> = {},
   today = "2026-11-27",
-  extra: { startWorker?: boolean; retryBaseMs?: number } = {},
+  extra: { startWorker?: boolean; retryBaseMs?: number; now?: () => Date; download?: (fileId: string) => Promise<string> } = {},
 ): Promise<TestBot> {
   const config = loadConfig({ SESSION_KEYS: TEST_KEYS, SESSION_SECRET: TEST_SECRET, ...env });
-  const app = await buildApp(config, createLogger("silent"), { botInfo: LOCAL_BOT, today: () => today, ...extra });
+  const app = await buildApp(config, createLogger((process.env["TEST_LOG"] as "error" | undefined) ?? "silent"), {
+    botInfo: LOCAL_BOT,
+    today: () => today,
+    ...extra,
+  });
   const api = new Recorder();
   app.bot.api.config.use(api.transformer);
   await app.bot.init();

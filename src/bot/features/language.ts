@@ -26,7 +26,7 @@ export async function askLanguage(ctx: QadamContext): Promise<void> {
  */
 export const languageGate = new Composer<QadamContext>();
 languageGate.use(async (ctx, next) => {
-  if (ctx.session.lang || !isInterviewInput(ctx)) return next();
+  if (ctx.chat?.type !== "private" || ctx.session.lang || !isInterviewInput(ctx)) return next();
   await askLanguage(ctx);
 });
 

@@ -8,9 +8,10 @@ import { Composer } from "grammy";
 import type { InterviewState, StepResult } from "../../flow/engine.js";
 import { flowOf } from "../../flow/model.js";
 import { newReceiptCode, normalizeReceiptCode } from "../../referrals/code.js";
-import { afterSending, recipientsFor, sendReferral } from "../../referrals/service.js";
+import { afterSending, recipientsFor, sendReferral, wantsRelay } from "../../referrals/service.js";
 import { escapeHtml } from "../../telegram/html.js";
 import type { InterviewHooks, QadamContext } from "../context.js";
+
 import { send } from "../send.js";
 import { show } from "../show.js";
 import { localDate, tr } from "../text.js";
@@ -45,14 +46,20 @@ async function sendIfArrived(
   const refs = ctx.deps.referrals;
   if (!ctx.chat) return false;
   const code = ctx.session.pendingCode ?? newReceiptCode();
+  // Only with the person's consent ("here, through Qadam"): their chat id, sealed, so a lawyer can write to them.
+  const contact = wantsRelay(ctx.deps.flows, result.state.answers) ? ctx.deps.desk.sealContact(code, ctx.chat.id) : undefined;
   try {
-    await sendReferral(refs, result.state, {
+    const sent = await sendReferral(refs, result.state, {
       code,
       created: refs.now().toISOString(),
       language: ctx.lang,
       owner: refs.ownerId(ctx.chat.id),
       retention: (lang) => ctx.deps.i18n.getFixedT(lang)("common:retention", { count: ctx.deps.retentionDays }) as string,
+      ...(contact ? { contact } : {}),
     });
+    // The staff chat hears of a new case once; a second press of "Send" finds it announced.
+    if (sent.fresh)
+      await ctx.deps.desk.announce(sent.record).catch((e: Error) => ctx.deps.logger.warn({ err: e.message }, "case not announced"));
   } catch (e) {
     ctx.deps.logger.error({ update: ctx.update.update_id, err: (e as Error).message }, "referral not sent");
     await send(ctx, tr(ctx, "referral:failed"));
@@ -99,4 +106,31 @@ pm.command("status", async (ctx) => {
   const mine = await refs.store.byOwner(refs.ownerId(ctx.chat.id));
   if (mine.length === 0) return send(ctx, tr(ctx, "referral:status.none"));
   await send(ctx, [tr(ctx, "referral:status.title"), ...mine.map(line)].join("\n"));
+});
+
+/** "Reply" under a lawyer's message: the person's next message goes to that lawyer only. */
+pm.callbackQuery(/^p\|rep\|/, async (ctx) => {
+  const code = ctx.callbackQuery.data.split("|")[2] ?? "";
+  const rec = await ctx.deps.referrals.store.get(code);
+  const mine = (await ctx.deps.referrals.store.byOwner(ctx.deps.referrals.ownerId(ctx.chat.id))).some((r) => r.code === code);
+  if (!rec || !mine || !rec.relay || rec.lawyer === undefined || rec.status === "closed") return send(ctx, tr(ctx, "referral:relay.gone"));
+  ctx.session.replyTo = code;
+  await send(ctx, tr(ctx, "referral:relay.prompt", { code }));
+});
+
+pm.command("cancel", async (ctx, next) => {
+  if (!ctx.session.replyTo) return next();
+  delete ctx.session.replyTo;
+  await send(ctx, tr(ctx, "referral:relay.cancelled"));
+});
+
+/** The person's answer to a lawyer: relayed, not kept. */
+pm.on("message:text", async (ctx, next) => {
+  const code = ctx.session.replyTo;
+  if (!code || ctx.message.text.startsWith("/")) return next();
+  delete ctx.session.replyTo;
+  const rec = await ctx.deps.referrals.store.get(code);
+  const ok = rec ? await ctx.deps.desk.relayToLawyer(rec, ctx.message.text) : false;
+  if (ok) await ctx.deps.desk.log({ who: "person", role: "person", action: "relay_in", code });
+  await send(ctx, tr(ctx, ok ? "referral:relay.sent" : "referral:relay.gone"));
 });

@@ -1,0 +1,83 @@
+/**
+ * Figures for reports, from triage metadata only: referrals by quarter, country and area of need,
+ * and cases by status. Every count under 5 is shown as "<5", so no person can be singled out.
+ * Counters are kept without expiry (they hold no person), statuses are read from the cases kept.
+ */
+import type { Redis } from "ioredis";
+
+export const STATS_KEY = "qadam:stats";
+/** Counts below this are never shown as numbers. */
+export const SMALL = 5;
+
+/** "2026-Q4" for an ISO date. */
+export const quarterOf = (iso: string): string => `${iso.slice(0, 4)}-Q${Math.floor((Number(iso.slice(5, 7)) - 1) / 3) + 1}`;
+
+/** The counter fields one new referral adds to: one per area of need ("none" if it named none). */
+export const fieldsFor = (created: string, country: string, needs: readonly string[]): string[] =>
+  (needs.length ? needs : ["none"]).map((n) => `${quarterOf(created)}|${country || "other"}|${n}`);
+
+export interface StatsStore {
+  count(created: string, country: string, needs: readonly string[]): Promise<void>;
+  counts(): Promise<Record<string, number>>;
+}
+
+export class RedisStats implements StatsStore {
+  constructor(private readonly redis: Redis) {}
+  async count(created: string, country: string, needs: readonly string[]) {
+    const m = this.redis.multi();
+    // Referrals in total count once per referral; needs once per area.
+    m.hincrby(STATS_KEY, `${quarterOf(created)}|${country || "other"}|*`, 1);
+    for (const f of fieldsFor(created, country, needs)) m.hincrby(STATS_KEY, f, 1);
+    await m.exec();
+  }
+  async counts() {
+    const h = await this.redis.hgetall(STATS_KEY);
+    return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
+  }
+}
+
+export class MemoryStats implements StatsStore {
+  private readonly c: Record<string, number> = {};
+  async count(created: string, country: string, needs: readonly string[]) {
+    for (const f of [`${quarterOf(created)}|${country || "other"}|*`, ...fieldsFor(created, country, needs)])
+      this.c[f] = (this.c[f] ?? 0) + 1;
+  }
+  async counts() {
+    return { ...this.c };
+  }
+}
+
+/** A count as it may be shown. */
+export const shown = (n: number): string => (n < SMALL ? `<${SMALL}` : String(n));
+
+export interface StatsTable {
+  /** Rows: quarter, country, area ("*" = all referrals), count as shown. */
+  rows: { quarter: string; country: string; need: string; count: string }[];
+  /** Cases kept now, by status, counts as shown. */
+  statuses: { status: string; count: string }[];
+}
+
+export function statsTable(counts: Record<string, number>, statuses: Record<string, number>): StatsTable {
+  const rows = Object.entries(counts)
+    .map(([k, n]) => {
+      const [quarter = "", country = "", need = ""] = k.split("|");
+      return { quarter, country, need, count: shown(n) };
+    })
+    .sort((a, b) =>
+      `${a.quarter}|${a.country}|${a.need === "*" ? "" : a.need}`.localeCompare(
+        `${b.quarter}|${b.country}|${b.need === "*" ? "" : b.need}`,
+      ),
+    );
+  return { rows, statuses: Object.entries(statuses).map(([status, n]) => ({ status, count: shown(n) })) };
+}
+
+/** The table as CSV (quarter,country,need,count; then status,count). */
+export function statsCsv(t: StatsTable): string {
+  return [
+    "quarter,country,need,referrals",
+    ...t.rows.map((r) => `${r.quarter},${r.country},${r.need === "*" ? "all" : r.need},${r.count}`),
+    "",
+    "status,cases",
+    ...t.statuses.map((s) => `${s.status},${s.count}`),
+  ].join("\n");
+}
