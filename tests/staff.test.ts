@@ -362,6 +362,15 @@ describe("who may do what", () => {
     const stranger = new Member(b, 7003, -1000004);
     await stranger.press(`w|acc|${code}`, 1);
     expect((await b.app.deps.referrals.store.get(code))?.status).toBe("assigned");
+    // The person deletes their data: their chat id is gone, and no lawyer can reach them any more.
+    expect(await b.app.deps.referrals.store.contact(code)).toBeDefined();
+    await chat.say("/delete");
+    await chat.press("common:delete.yes");
+    expect(await b.app.deps.referrals.store.contact(code)).toBeUndefined();
+    await new Member(b, LAWYER, LAWYER).say(`/reply ${code} hello`);
+    expect(lastIn(b, LAWYER)?.text).toBe(
+      "The person did not agree to be written to through Qadam. Use the contact in the file, if there is one.",
+    );
   });
 
   it("/queue and /case for staff; the statistics hide counts under 5", async () => {
