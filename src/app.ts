@@ -84,6 +84,8 @@ export async function buildApp(
     },
     failureNotice: (code, partner) =>
       i18n.getFixedT(directory.triage.languages[0] ?? "en")("referral:delivery_failed", { code, partner }) as string,
+    uncertainNotice: (code, partner) =>
+      i18n.getFixedT(directory.triage.languages[0] ?? "en")("referral:delivery_uncertain", { code, partner }) as string,
     // A partner whose lawyers are known accepts or declines in Telegram, under the file itself.
     buttons: (partner, code) => {
       if (partner.lawyers.length === 0) return [];
@@ -112,7 +114,7 @@ export async function buildApp(
     directory,
     store,
     dispatcher,
-    stats: redis ? new RedisStats(redis) : new MemoryStats(),
+    stats: redis ? new RedisStats(redis, referralTtl) : new MemoryStats(),
     signer: signingKeyFromSeed(config.SIGNING_KEY),
     ownerId: (chatId) => sessionId(secret, chatId),
     retentionDays: config.REFERRAL_TTL_DAYS,
@@ -124,7 +126,7 @@ export async function buildApp(
     i18n,
     store,
     directory,
-    audit: redis ? new RedisAudit(redis) : new MemoryAudit(),
+    audit: redis ? new RedisAudit(redis, referralTtl) : new MemoryAudit(),
     keyring,
     logger,
     now,
@@ -138,8 +140,20 @@ export async function buildApp(
     today: extra.today ?? (() => new Date().toISOString().slice(0, 10)),
     referrals,
     desk,
+    limits: {
+      perDay: config.REFERRALS_PER_DAY,
+      perHour: config.REFERRALS_PER_HOUR,
+      updatesPer10s: config.UPDATES_PER_10S ?? (config.mode === "telegram" ? 20 : Number.POSITIVE_INFINITY),
+    },
+    ...(config.VERIFY_PHRASE ? { verifyPhrase: config.VERIFY_PHRASE } : {}),
   };
-  installBot(bot, { deps, storage, sessionId: (chatId) => sessionId(secret, chatId), ...(extra.sequential ? { sequential: true } : {}) });
+  installBot(bot, {
+    deps,
+    storage,
+    sessionId: (chatId) => sessionId(secret, chatId),
+    ...(extra.sequential ? { sequential: true } : {}),
+    ...(redis ? { redis } : {}),
+  });
   return {
     bot,
     deps,

@@ -41,6 +41,14 @@ const schema = z
     REFERRALS_DIR: z.string().default("referrals-out"),
     /** Days an envelope (ciphertext only) and its status are kept, for delivery retries, grants and /status. */
     REFERRAL_TTL_DAYS: z.coerce.number().int().min(1).max(730).default(90),
+    /** Referrals one account may send in a day. */
+    REFERRALS_PER_DAY: z.coerce.number().int().min(1).max(100).default(3),
+    /** Referrals the whole bot takes in an hour; past it new ones wait, and the triage desk is told. */
+    REFERRALS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(30),
+    /** Updates one chat may send in 10 seconds before Qadam asks it to slow down (default 20 on Telegram; no limit in the local chat). */
+    UPDATES_PER_10S: z.coerce.number().int().min(1).max(1000).optional(),
+    /** The phrase the NGO publishes, printed by /verify, so people can tell the real bot from look-alikes. */
+    VERIFY_PHRASE: z.string().min(4).max(200).optional(),
   })
   .superRefine((c, ctx) => {
     const persistent = c.BOT_TOKEN !== undefined || c.REDIS_URL !== undefined;

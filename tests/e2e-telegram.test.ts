@@ -30,6 +30,8 @@ const env = () => ({
   TRIAGE_PUBLIC_KEY: "QKweAqRnCcpTAN4wPfly88ChJ1ofOQaj4VWq85vJBgA",
   PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml",
   LOG_LEVEL: "warn",
+  // The scripted person answers faster than anyone could.
+  UPDATES_PER_10S: "500",
 });
 
 async function launch(): Promise<ChildProcess> {

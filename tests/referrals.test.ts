@@ -102,7 +102,10 @@ describe("a referral from the person's side", () => {
     await chat.choose("referral", "keep", "delete");
     // The review lists every answer; change the charge from there and come straight back.
     const list = chat.messages()[chat.messages().length - 2]!;
-    expect(list.text).toContain(PHONE);
+    // A phone number is not spelled out on a screen a searched phone would show: it says "saved".
+    expect(list.text).not.toContain(PHONE);
+    expect(list.text).toContain(`${chat.t("referral:contact_detail.text").split(".")[0]}`.slice(0, 20));
+    expect(list.text).toContain(chat.t("common:answer.saved"));
     expect(list.text).toContain(chat.t("legal:charge.options.expression"));
     const charge = list.buttons.flat().find((b) => b.data.endsWith("|legal/charge"))!;
     expect(charge.data).toMatch(/^q\|\d+\|r\|legal\/charge$/);

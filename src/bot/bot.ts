@@ -2,9 +2,11 @@
  * Builds the bot from its parts. The same function serves Telegram, the local chat and the
  * tests; only the API underneath (real, emulated, recorded) and the storage differ.
  */
+import { limit } from "@grammyjs/ratelimiter";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type Middleware, type StorageAdapter, session } from "grammy";
 import type { LanguageCode, UserFromGetMe } from "grammy/types";
+import type { Redis } from "ioredis";
 import { hintLanguage, LANGS } from "../i18n/index.js";
 import { SESSION_PREFIX } from "../storage/keys.js";
 import type { BotDeps, QadamContext, SessionData } from "./context.js";
@@ -14,8 +16,10 @@ import { language, languageGate } from "./features/language.js";
 import { lawyer } from "./features/lawyer.js";
 import { privacy } from "./features/privacy.js";
 import { referral, referralHooks } from "./features/referral.js";
+import { safety } from "./features/safety.js";
 import { staff } from "./features/staff.js";
 import { send } from "./send.js";
+import { track } from "./span.js";
 import { tr } from "./text.js";
 
 /**
@@ -36,6 +40,8 @@ export interface InstallOptions {
   sessionId: (chatId: number) => string;
   /** Handle updates of one chat one at a time (needed with @grammyjs/runner). */
   sequential?: boolean;
+  /** Where the per-chat update limit is counted (in memory without). */
+  redis?: Redis;
 }
 
 /** Installs Qadam on a bot: private chats only, sessions, the language gate, then one composer per feature. */
@@ -50,6 +56,10 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
   });
   if (o.sequential) bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(answerEveryCallback);
+  // A chat sending faster than a person can is slowed down, with one friendly message per window.
+  // Counted under the same HMAC as the session, never the chat id. (No limit in the local chat.)
+  if (Number.isFinite(deps.limits.updatesPer10s)) bot.use(rateLimit(deps, o));
+
   // Outer boundary: the session could not load or save (Redis down). Nothing was changed, so say
   // so plainly, in the language Telegram suggests, and let the person try again.
   const guarded = bot.errorBoundary(async (err) => {
@@ -73,6 +83,7 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
     ctx.lang = (ctx.chat?.type === "private" ? ctx.session.lang : undefined) ?? hintLanguage(ctx.from?.language_code);
     ctx.t = deps.i18n.getFixedT(ctx.lang);
     ctx.params = {};
+    track(ctx, ctx.message?.message_id);
     return next();
   });
   // Inner boundary, inside the session: an error still lets the session save the state the engine
@@ -85,6 +96,7 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
     },
     staff,
     lawyer,
+    safety,
     language,
     languageGate,
     privacy,
@@ -116,11 +128,40 @@ const answerEveryCallback: Middleware<QadamContext> = async (ctx, next) => {
 
 /** The command menu in each language (Telegram takes two-letter codes: uz shows Latin Uzbek). */
 export async function registerCommands(bot: Bot<QadamContext>, deps: Pick<BotDeps, "i18n">): Promise<void> {
-  const names = ["start", "back", "mydata", "status", "pause", "language", "restart", "delete", "help"];
+  const names = [
+    "start",
+    "back",
+    "mydata",
+    "status",
+    "pause",
+    "language",
+    "restart",
+    "delete",
+    "wipe",
+    "panic",
+    "discreet",
+    "verify",
+    "help",
+  ];
   for (const lang of [...LANGS, undefined]) {
     if (lang === "uz-Cyrl") continue;
     const t = deps.i18n.getFixedT(lang ?? "en");
     const commands = names.map((c) => ({ command: c, description: t(`common:commands.${c}`) as string }));
     await bot.api.setMyCommands(commands, lang ? { language_code: lang.slice(0, 2) as LanguageCode } : {});
   }
+}
+
+function rateLimit(deps: BotDeps, o: InstallOptions) {
+  return limit<QadamContext, Redis>({
+    timeFrame: 10_000,
+    limit: deps.limits.updatesPer10s,
+    storageClient: o.redis ?? "MEMORY_STORE",
+    keyPrefix: "qadam:rl:",
+    keyGenerator: (ctx) => (ctx.chat?.type === "private" ? o.sessionId(ctx.chat.id) : undefined),
+    onLimitExceeded: async (ctx) => {
+      if (ctx.chat === undefined) return;
+      const t = deps.i18n.getFixedT(hintLanguage(ctx.from?.language_code));
+      await ctx.api.sendMessage(ctx.chat.id, t("common:errors.slow_down") as string).catch(() => {});
+    },
+  });
 }

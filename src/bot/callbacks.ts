@@ -10,6 +10,13 @@ export const CALLBACKS = {
   resume: "r|c",
   delete: { ask: "x|ask", yes: "x|yes", no: "x|no" },
   restart: { ask: "z|ask", yes: "z|yes", no: "z|no" },
+  wipe: { ask: "e|ask", yes: "e|yes", no: "e|no" },
+  /** Erase at once (the button on every step in discreet mode). */
+  panic: "e|now",
+  /** "Continue discreetly" on the first screen. */
+  discreet: "e|discreet",
+  /** "Send the same answers again?" */
+  again: { yes: "a|yes", no: "a|no" },
 } as const;
 
 /** A language button. */

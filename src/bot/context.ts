@@ -26,6 +26,16 @@ export interface SessionData {
   pendingCode?: string;
   /** The person pressed "Reply" under a lawyer's message: their next message goes to that lawyer. */
   replyTo?: string;
+  /** The current conversation's messages, for erasing: [lowest id, highest id, start time in seconds]. Ids only. */
+  span?: [number, number, number];
+  /** Discreet mode: each question and answer is erased as the interview moves on. */
+  discreet?: boolean;
+  /** The message id of the latest language menu: presses on older menus are stale. */
+  langMenu?: number;
+  /** The receipt code of the last referral sent from this chat, and a hash of what it said (to ask before sending the same again). */
+  sent?: { code: string; hash: string; at: string };
+  /** The person was asked whether to send the same answers again. */
+  again?: string;
 }
 
 /** What a feature adds to every step of the interview. */
@@ -63,6 +73,10 @@ export interface BotDeps {
   referrals: BotReferrals;
   /** The NGO's desk: staff, lawyers, case cards, notices and the relay. */
   desk: Desk;
+  /** The phrase the NGO publishes so people can tell the real bot from look-alikes (/verify). */
+  verifyPhrase?: string;
+  /** Abuse limits: referrals per account a day, for the whole bot an hour; updates per chat in 10 s. */
+  limits: { perDay: number; perHour: number; updatesPer10s: number };
   /** What features add to the interview's steps (set by the bot's wiring). */
   hooks: readonly InterviewHooks[];
 }

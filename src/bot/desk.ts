@@ -205,6 +205,16 @@ export class Desk {
     return after;
   }
 
+  /** A warning to the staff chat (or, without one, the log): abuse limits reached and the like. */
+  async alert(key: string, params: Msg["params"] = {}): Promise<void> {
+    const staff = this.staff;
+    this.d.logger.warn({ alert: key }, "alert");
+    if (!staff) return;
+    await this.d.api
+      .sendMessage(staff.chat_id, this.t(staff.language, key, params), { parse_mode: "HTML", ...this.thread() })
+      .catch((e: Error) => this.d.logger.warn({ err: e.message }, "alert not posted"));
+  }
+
   /** Posts a line in the staff chat, under the case card when there is one. */
   async tellStaff(rec: ReferralRecord, key: string, params: Msg["params"] = {}): Promise<void> {
     const staff = this.staff;

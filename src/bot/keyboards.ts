@@ -6,21 +6,29 @@ import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Button } from "../flow/view.js";
 import { LANGS, type Lang } from "../i18n/index.js";
 import { plain } from "../telegram/html.js";
-import { languageData } from "./callbacks.js";
+import { CALLBACKS, languageData } from "./callbacks.js";
 import type { QadamContext } from "./context.js";
 import { tr } from "./text.js";
 
 /** Inline keyboard from engine buttons; ticked options get a mark. */
 export function keyboard(ctx: QadamContext, rows: Button[][]): InlineKeyboardMarkup {
+  // In discreet mode every step carries the button that erases everything at once.
+  const panic =
+    ctx.chat?.type === "private" && ctx.session.discreet
+      ? [[{ text: plain(tr(ctx, "common:buttons.panic")), callback_data: CALLBACKS.panic }]]
+      : [];
   return {
-    inline_keyboard: rows.map((row) =>
-      row.map(
-        (b): InlineKeyboardButton => ({
-          text: (b.checked === undefined ? "" : b.checked ? "✅ " : "▫️ ") + plain(tr(ctx, b.label)),
-          callback_data: b.data,
-        }),
+    inline_keyboard: [
+      ...rows.map((row) =>
+        row.map(
+          (b): InlineKeyboardButton => ({
+            text: (b.checked === undefined ? "" : b.checked ? "✅ " : "▫️ ") + plain(tr(ctx, b.label)),
+            callback_data: b.data,
+          }),
+        ),
       ),
-    ),
+      ...panic,
+    ],
   };
 }
 

@@ -18,7 +18,9 @@ export async function runInterview(ctx: QadamContext, input: Input, pressed?: nu
   const { flows, logger, hooks } = ctx.deps;
   const before = ctx.session.interview;
   const result = step(flows, before ?? startState(flows), input);
-  logger.info({ update: ctx.update.update_id, input: input.type, node: result.state.node }, "step");
+  // Which node a person reached is a trail of what they told: debug only. Info carries the update and the kind of input.
+  logger.debug({ update: ctx.update.update_id, input: input.type, node: result.state.node }, "step");
+  logger.info({ update: ctx.update.update_id, input: input.type }, "step");
   for (const h of hooks) h.prepare?.(ctx, result.state);
   const node = flows.nodes.get(result.state.node);
   if (node?.type === "end" && node.action && before?.node !== node.ref) {

@@ -7,6 +7,7 @@ import { GrammyError } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import { splitHtml } from "../telegram/html.js";
 import type { QadamContext } from "./context.js";
+import { track } from "./span.js";
 
 /** Sends HTML, split if needed; the keyboard goes on the last piece. Returns the last message id. */
 export async function send(ctx: QadamContext, html: string, markup?: InlineKeyboardMarkup): Promise<number> {
@@ -21,6 +22,7 @@ export async function send(ctx: QadamContext, html: string, markup?: InlineKeybo
       ...(last && markup ? { reply_markup: markup } : {}),
     });
     id = sent.message_id;
+    track(ctx, id);
   }
   return id;
 }

@@ -9,9 +9,11 @@ import { isResult } from "../flow/model.js";
 import type { QuestionView } from "../flow/view.js";
 import { resultView } from "../rights/evaluate.js";
 import { plain, splitHtml } from "../telegram/html.js";
+import { CALLBACKS } from "./callbacks.js";
 import type { QadamContext } from "./context.js";
 import { keyboard } from "./keyboards.js";
 import { send, tryEdit } from "./send.js";
+import { eraseOne } from "./span.js";
 import { tr } from "./text.js";
 import { answerList, cardHtml, checkedHtml, questionHtml, resultClosing } from "./views.js";
 
@@ -33,7 +35,12 @@ export async function show(ctx: QadamContext, says: Say[], pressed?: number): Pr
       await send(ctx, tr(ctx, say.msg));
     } else if (say.kind === "answered") {
       const target = pressed ?? ctx.session.lastQuestion;
-      if (target) {
+      // The person's typed answer: erased if it is revealing, or in discreet mode.
+      if (say.sensitive || ctx.session.discreet) await eraseOne(ctx, ctx.message?.message_id);
+      if (target && ctx.session.discreet) {
+        // Discreet mode: the answered question goes too; the chat keeps only what is still to do.
+        await eraseOne(ctx, target);
+      } else if (target) {
         // The result's last message holds the urgent-help line: answering its question keeps it.
         const node = ctx.deps.flows.nodes.get(say.ref);
         const asked = node && isResult(node) ? resultClosing(ctx, true) : tr(ctx, say.question);
@@ -51,6 +58,11 @@ export async function show(ctx: QadamContext, says: Say[], pressed?: number): Pr
       ctx.session.lastQuestion = await send(ctx, resultClosing(ctx, say.view.type === "choice"), keyboard(ctx, say.view.buttons));
     } else if (say.view.result) {
       ctx.session.lastQuestion = await showResult(ctx, say.view);
+    } else if (say.view.ref === ctx.deps.flows.entry && say.view.type === "info" && !ctx.session.discreet) {
+      // The first screen offers discreet mode beside "Continue".
+      const markup = keyboard(ctx, say.view.buttons);
+      markup.inline_keyboard.splice(1, 0, [{ text: plain(tr(ctx, "common:buttons.discreet")), callback_data: CALLBACKS.discreet }]);
+      ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, say.view), markup);
     } else {
       ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, say.view), keyboard(ctx, say.view.buttons));
     }

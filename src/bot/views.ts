@@ -73,7 +73,10 @@ export function answerList(ctx: QadamContext, action: "edit" | "revise"): { line
   const line = (ref: string, label: string) => {
     const node = nodeAt(flows, ref);
     const answer = st.answers[ref];
-    return `${label}${firstLine(tr(ctx, questionMsg(flows, node, st.answers)))}\n   → ${answer ? tr(ctx, answerMsg(node, answer)) : ""}`;
+    // A revealing answer (a phone number, a note, a date) is not spelled out here either.
+    const said =
+      answer && node.sensitive && answer.kind === "value" ? tr(ctx, "common:answer.saved") : answer ? tr(ctx, answerMsg(node, answer)) : "";
+    return `${label}${firstLine(tr(ctx, questionMsg(flows, node, st.answers)))}\n   → ${said}`;
   };
   const lines = answered.map((ref, i) => line(ref, `${i + 1}. `));
   if (ahead.length) lines.push([tr(ctx, "common:mydata.ahead"), ...ahead.map((ref) => line(ref, "• "))].join("\n"));

@@ -13,7 +13,7 @@ if (!url) {
 const redis = new Redis(url, { maxRetriesPerRequest: 2 });
 redis.on("error", () => {}); // the command itself reports what failed
 try {
-  for (const e of await new RedisAudit(redis).all()) console.log(JSON.stringify(e));
+  for (const e of await new RedisAudit(redis, 86_400).all()) console.log(JSON.stringify(e));
 } catch (e) {
   console.error((e as Error).message);
   process.exitCode = 1;

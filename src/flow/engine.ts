@@ -153,8 +153,17 @@ function advance(set: FlowSet, s: InterviewState, node: CompiledNode, answer: An
   const landed = nodeAt(set, target);
   if (s.resume && !(landed.type === "choice" && landed.review)) next.resume = true;
   const out: Say[] = [...say];
-  if (isQuestion(node))
-    out.push({ kind: "answered", ref: node.ref, question: questionMsg(set, node, s.answers), answer: answerMsg(node, answer) });
+  if (isQuestion(node)) {
+    // A sensitive answer is never said back: a searched phone shows "saved", not the number.
+    const said = node.sensitive && answer.kind === "value" ? { key: "common:answer.saved" } : answerMsg(node, answer);
+    out.push({
+      kind: "answered",
+      ref: node.ref,
+      question: questionMsg(set, node, s.answers),
+      answer: said,
+      ...(node.sensitive ? { sensitive: true as const } : {}),
+    });
+  }
   out.push(ask(set, next, false));
   return { state: next, say: out };
 }

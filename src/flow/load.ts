@@ -148,6 +148,7 @@ function compileNode(flow: string, id: string, file: string, def: NodeDef): Comp
     file,
     textKey: ("text" in def ? def.text : undefined) ?? `${flow}:${id}.text`,
     aboutPerson: ("about_person" in def && def.about_person) || false,
+    sensitive: ("sensitive" in def && def.sensitive) || false,
     next: "next" in def && def.next !== undefined ? compileNext(flow, def.next) : [],
     ...("role" in def && def.role ? { role: def.role } : {}),
     ...helpOf(flow, id, def),

@@ -36,6 +36,8 @@ interface NodeBase {
   aboutPerson: boolean;
   /** What the code relies on this node for (`role:` in the flow file), so no code names a node id. */
   role?: NodeRole;
+  /** Never echoed; the person's typed answer is erased once taken. */
+  sensitive: boolean;
   help?: HelpText[];
   next: CompiledRule[];
 }

@@ -106,6 +106,11 @@ export type NodeAction = (typeof NODE_ACTIONS)[number];
 const common = {
   /** What the code relies on this node for; see NODE_ROLES. */
   role: z.enum(NODE_ROLES).optional(),
+  /**
+   * The answer is too revealing to stay on a searched phone (a phone number, a free note, a date):
+   * it is never echoed back, and the person's typed message is erased once it is taken.
+   */
+  sensitive: z.boolean().optional(),
   /** Overrides the conventional text key. */
   text: i18nKey.optional(),
   /** The node has a help text (`<node>.help`), shown under the question; or variants by condition. */

@@ -46,7 +46,7 @@ export type Say =
   | { kind: "notice"; reason: NoticeReason; msg: Msg }
   | { kind: "question"; view: QuestionView }
   /** Confirms the answer just given, so the previous question can be closed with it. */
-  | { kind: "answered"; ref: string; question: Msg; answer: Msg };
+  | { kind: "answered"; ref: string; question: Msg; answer: Msg; sensitive?: true };
 
 export type Input =
   | Pressed

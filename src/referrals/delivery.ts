@@ -44,6 +44,8 @@ export interface DeliveryDeps {
   caption: (recipient: Directory["triage"] | Partner, code: string, country: string, created: string) => string;
   /** The message to the triage desk when a delivery finally failed. */
   failureNotice: (code: string, partner: string) => string;
+  /** The message to the triage desk when a delivery may have arrived (it is not sent again). */
+  uncertainNotice: (code: string, partner: string) => string;
   /** Buttons under a partner's copy (accept, decline), in the partner's language; none for the triage desk. */
   buttons?: (recipient: Partner, code: string) => { text: string; callback_data: string }[][];
 }
@@ -95,30 +97,59 @@ async function send(
   }
 }
 
-/** Delivers one job; safe to run again after a crash or a retry (it never sends twice). */
+/**
+ * A send that failed in a way that shows it did not arrive: Telegram answered with an error, or
+ * the connection was never made. Anything else (a connection lost after the request left, a
+ * timeout) may have been delivered.
+ */
+function notDelivered(e: unknown): boolean {
+  if (e instanceof RetryAfter || e instanceof GrammyError || e instanceof UnrecoverableError) return true;
+  const inner = e instanceof HttpError ? String((e.error as Error | undefined)?.message ?? "") : "";
+  const text = `${String((e as Error)?.message ?? "")} ${inner}`;
+  return /\bconnect\b|ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(text);
+}
+
+/** A delivery whose outcome is unknown: the triage desk is told; it is never sent blindly again. */
+export class MaybeDelivered extends UnrecoverableError {}
+
+/**
+ * Delivers one job; safe to run again after a crash or a retry. Exactly once where that can be
+ * known: a "begun" mark is set before the send and taken back when the send is known not to have
+ * arrived. A job that finds a send begun and never finished (a crash mid-send, a connection lost
+ * after Telegram may have accepted the file) does not send again: it fails, and triage is told to
+ * check with the recipient. So a file arrives at most once, and if it may not have, a person knows.
+ */
 export async function deliver(deps: DeliveryDeps, job: DeliveryJob): Promise<"sent" | "already sent"> {
-  if (await deps.store.wasSent(job.code, sentKey(job))) return "already sent";
+  const key = sentKey(job);
+  if (await deps.store.wasSent(job.code, key)) return "already sent";
   const recipient = recipientOf(deps.directory, job.recipient);
   if (!recipient) throw new UnrecoverableError(`no recipient "${job.recipient}" in the partners file`);
   const envelope = await deps.store.envelope(job.code);
   if (!envelope) throw new UnrecoverableError(`the envelope of ${job.code} has expired`);
   const rec = await deps.store.get(job.code);
   const buttons = recipient.id === "triage" ? undefined : deps.buttons?.(recipient as Partner, job.code);
-  await send(
-    deps,
-    recipient.transport,
-    job.code,
-    envelope,
-    deps.caption(recipient, job.code, rec?.country ?? "", rec?.created ?? ""),
-    buttons,
-  );
-  await deps.store.markSent(job.code, sentKey(job));
+  if (!(await deps.store.begin(job.code, key)))
+    throw new MaybeDelivered(`the delivery of ${job.code} to ${job.recipient} may have arrived already`);
+  try {
+    await send(
+      deps,
+      recipient.transport,
+      job.code,
+      envelope,
+      deps.caption(recipient, job.code, rec?.country ?? "", rec?.created ?? ""),
+      buttons,
+    );
+  } catch (e) {
+    if (notDelivered(e) || recipient.transport.type === "folder") await deps.store.unbegin(job.code, key);
+    throw e;
+  }
+  await deps.store.markSent(job.code, key);
   return "sent";
 }
 
-/** Tells the triage desk (by its own transport) that a delivery finally failed. */
-export async function reportFailure(deps: DeliveryDeps, job: DeliveryJob): Promise<void> {
-  const text = deps.failureNotice(job.code, job.recipient);
+/** Tells the triage desk (by its own transport) that a delivery finally failed, or may have arrived. */
+export async function reportFailure(deps: DeliveryDeps, job: DeliveryJob, maybe = false): Promise<void> {
+  const text = maybe ? deps.uncertainNotice(job.code, job.recipient) : deps.failureNotice(job.code, job.recipient);
   const t = deps.directory.triage.transport;
   if (t.type === "telegram") await deps.api.sendMessage(t.chat_id, text);
   else {
@@ -159,7 +190,11 @@ export class QueueDispatcher implements Dispatcher {
     private readonly redis: Redis,
     private readonly opts: { baseDelayMs?: number; keepSeconds: number } = { keepSeconds: 30 * 86_400 },
   ) {
-    this.queue = new Queue<DeliveryJob>(QUEUE, { connection: this.own(redis.duplicate({ maxRetriesPerRequest: null })) });
+    // The events stream is kept short: it holds job ids (referral codes) and times.
+    this.queue = new Queue<DeliveryJob>(QUEUE, {
+      connection: this.own(redis.duplicate({ maxRetriesPerRequest: null })),
+      streams: { events: { maxLen: 50 } },
+    });
     this.queue.on("error", (e) => deps.logger.warn({ err: e.message }, "delivery queue"));
   }
 
@@ -172,11 +207,30 @@ export class QueueDispatcher implements Dispatcher {
           jobId: `ref-${code}-${recipient}`,
           attempts: ATTEMPTS,
           backoff: { type: "qadam" },
-          removeOnComplete: { age: this.opts.keepSeconds },
+          // A delivered job is gone at once (its "sent" marker stays, with the referral's expiry).
+          removeOnComplete: true,
           removeOnFail: { age: this.opts.keepSeconds },
         },
       })),
     );
+    await this.expireQueueKeys();
+  }
+
+  /**
+   * BullMQ's own keys (its counters, settings, events, failed jobs) have no expiry: give each the
+   * referrals' lifetime, renewed with every new delivery, so nothing of a referral outlives it.
+   */
+  private async expireQueueKeys(): Promise<void> {
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", `bull:${QUEUE}:*`, "COUNT", 200);
+      cursor = next;
+      if (keys.length) {
+        const m = this.redis.multi();
+        for (const k of keys) m.expire(k, this.opts.keepSeconds);
+        await m.exec();
+      }
+    } while (cursor !== "0");
   }
 
   async dispatchGrant(code: string, recipient: string, keyId: string): Promise<void> {
@@ -189,10 +243,11 @@ export class QueueDispatcher implements Dispatcher {
         jobId: `ref-${code}-${recipient}-grant-${keyId}`,
         attempts: ATTEMPTS,
         backoff: { type: "qadam" },
-        removeOnComplete: { age: this.opts.keepSeconds },
+        removeOnComplete: true,
         removeOnFail: { age: this.opts.keepSeconds },
       },
     );
+    await this.expireQueueKeys();
   }
 
   /** Starts the worker (in the bot process; or separately, any number of them). */
@@ -208,7 +263,7 @@ export class QueueDispatcher implements Dispatcher {
       const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? ATTEMPTS);
       this.deps.logger.warn({ job: job.id, attempt: job.attemptsMade, final, err: err.message }, "delivery failed");
       if (final)
-        void reportFailure(this.deps, job.data).catch((e: Error) =>
+        void reportFailure(this.deps, job.data, err instanceof MaybeDelivered).catch((e: Error) =>
           this.deps.logger.error({ job: job.id, err: e.message }, "could not tell triage"),
         );
     });
@@ -246,16 +301,18 @@ export class DirectDispatcher implements Dispatcher {
   private async run(job: DeliveryJob): Promise<void> {
     const { code, recipient } = job;
     let done = false;
+    let maybe = false;
     for (let attempt = 1; attempt <= 3 && !done; attempt++) {
       try {
         await deliver(this.deps, job);
         done = true;
       } catch (e) {
         this.deps.logger.warn({ code, recipient, attempt, err: (e as Error).message }, "delivery failed");
+        maybe = e instanceof MaybeDelivered;
         if (e instanceof UnrecoverableError) break;
       }
     }
-    if (!done) await reportFailure(this.deps, job).catch(() => {});
+    if (!done) await reportFailure(this.deps, job, maybe).catch(() => {});
   }
 
   async close(): Promise<void> {}

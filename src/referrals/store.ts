@@ -15,6 +15,8 @@
  * - `qadam:c:<code>`  the person's chat id, encrypted (only with their consent to a relay)
  * - `qadam:sent:<code>:<recipient>` set once a delivery succeeded (so a retry never sends twice);
  *   `<recipient>+<key id>` for a grant attached later
+ * - `qadam:pending:<code>:<recipient>` set just before a send, taken back when the send is known
+ *   not to have arrived: one found still set means a send whose outcome is unknown
  */
 import type { Redis } from "ioredis";
 
@@ -73,10 +75,16 @@ export interface ReferralStore {
   putEnvelope(code: string, envelope: string): Promise<void>;
   /** Marks a delivery done; false if it was already marked. */
   markSent(code: string, recipient: string): Promise<boolean>;
+  /** Marks a delivery begun, before its send; false if one was begun before and never finished. */
+  begin(code: string, recipient: string): Promise<boolean>;
+  /** Takes the "begun" mark back: the send is known not to have arrived (Telegram refused it, or it never left). */
+  unbegin(code: string, recipient: string): Promise<void>;
   wasSent(code: string, recipient: string): Promise<boolean>;
   /** The person's chat id, already encrypted by the caller; kept as long as the referral. */
   setContact(code: string, sealed: string): Promise<void>;
   contact(code: string): Promise<string | undefined>;
+  /** Counts one more event under `key` in a window of `seconds` (for limits); returns the count so far. */
+  hit(key: string, seconds: number): Promise<number>;
 }
 
 /** Record ↔ Redis hash fields (all strings). */
@@ -189,7 +197,21 @@ export class RedisReferralStore implements ReferralStore {
   }
 
   async markSent(code: string, recipient: string): Promise<boolean> {
-    return (await this.redis.set(`qadam:sent:${code}:${recipient}`, "1", "EX", this.ttlSeconds, "NX")) === "OK";
+    const [[, ok] = [null, null]] =
+      (await this.redis
+        .multi()
+        .set(`qadam:sent:${code}:${recipient}`, "1", "EX", this.ttlSeconds, "NX")
+        .del(`qadam:pending:${code}:${recipient}`)
+        .exec()) ?? [];
+    return ok === "OK";
+  }
+
+  async begin(code: string, recipient: string): Promise<boolean> {
+    return (await this.redis.set(`qadam:pending:${code}:${recipient}`, "1", "EX", this.ttlSeconds, "NX")) === "OK";
+  }
+
+  async unbegin(code: string, recipient: string): Promise<void> {
+    await this.redis.del(`qadam:pending:${code}:${recipient}`);
   }
 
   async wasSent(code: string, recipient: string): Promise<boolean> {
@@ -202,6 +224,11 @@ export class RedisReferralStore implements ReferralStore {
 
   contact(code: string): Promise<string | undefined> {
     return this.redis.get(`qadam:c:${code}`).then((v) => v ?? undefined);
+  }
+
+  async hit(key: string, seconds: number): Promise<number> {
+    const [[, n] = [null, 0]] = (await this.redis.multi().incr(`qadam:lim:${key}`).expire(`qadam:lim:${key}`, seconds, "NX").exec()) ?? [];
+    return Number(n);
   }
 }
 
@@ -255,9 +282,20 @@ export class MemoryReferralStore implements ReferralStore {
   }
   async markSent(code: string, recipient: string) {
     const k = `${code}:${recipient}`;
+    this.pending.delete(k);
     if (this.sent.has(k)) return false;
     this.sent.add(k);
     return true;
+  }
+  private readonly pending = new Set<string>();
+  async begin(code: string, recipient: string) {
+    const k = `${code}:${recipient}`;
+    if (this.pending.has(k)) return false;
+    this.pending.add(k);
+    return true;
+  }
+  async unbegin(code: string, recipient: string) {
+    this.pending.delete(`${code}:${recipient}`);
   }
   async wasSent(code: string, recipient: string) {
     return this.sent.has(`${code}:${recipient}`);
@@ -267,5 +305,13 @@ export class MemoryReferralStore implements ReferralStore {
   }
   async contact(code: string) {
     return this.contacts.get(code);
+  }
+  private readonly hits = new Map<string, { n: number; until: number }>();
+  async hit(key: string, seconds: number) {
+    const now = Date.now();
+    const h = this.hits.get(key);
+    const next = h && h.until > now ? { n: h.n + 1, until: h.until } : { n: 1, until: now + seconds * 1000 };
+    this.hits.set(key, next);
+    return next.n;
   }
 }

@@ -17,6 +17,8 @@ export interface FakeMessage {
   text: string;
   buttons: { text: string; data: string }[][];
   protect: boolean;
+  /** Sent by the person, not the bot. */
+  fromPerson?: boolean;
 }
 
 export type FakeAnswer = { ok: true; result: unknown } | { ok: false; error_code: number; description: string };
@@ -76,9 +78,37 @@ export class FakeTelegram {
       case "answerCallbackQuery":
         this.answeredCallbacks.add(String(payload["callback_query_id"]));
         return { ok: true, result: true };
+      case "deleteMessage":
+        // Telegram refuses to delete what is not there; the deleted are remembered for tests.
+        if (!prev || prev.chatId !== Number(payload["chat_id"]))
+          return { ok: false, error_code: 400, description: "Bad Request: message to delete not found" };
+        this.forget(prev.id);
+        return { ok: true, result: true };
+      case "deleteMessages": {
+        const ids = Array.isArray(payload["message_ids"]) ? (payload["message_ids"] as number[]) : [];
+        if (ids.length < 1 || ids.length > 100)
+          return { ok: false, error_code: 400, description: "Bad Request: message_ids must have 1 to 100 ids" };
+        // Ids that are not found are skipped, as Telegram does.
+        // Message ids are per chat in Telegram: only this chat's messages can be deleted here.
+        for (const id of ids) if (this.messages.get(id)?.chatId === Number(payload["chat_id"])) this.forget(id);
+        return { ok: true, result: true };
+      }
       default:
         return { ok: true, result: true };
     }
+  }
+
+  /** Ids of messages deleted (from the bot's side or the person's), in order. */
+  readonly deleted: number[] = [];
+
+  private forget(id: number): void {
+    this.messages.delete(id);
+    this.deleted.push(id);
+  }
+
+  /** The person's own message, as Telegram holds it (tests: so the bot can delete it). */
+  received(id: number, chatId: number, text: string): void {
+    this.messages.set(id, { id, chatId, html: text, text, buttons: [], protect: false, fromPerson: true });
   }
 
   private store(id: number, chatId: number, html: string, markup: unknown, protect: boolean): FakeMessage {

@@ -42,14 +42,20 @@ const fromFields = (fields: string[]): AuditEntry => {
 
 /** Append-only: entries are never changed; the stream is capped at about `max` entries. */
 export class RedisAudit implements Audit {
+  /** Entries older than `keepSeconds` (the referrals' lifetime) are trimmed, and the stream expires with the last. */
   constructor(
     private readonly redis: Redis,
-    private readonly max = 200_000,
+    private readonly keepSeconds: number,
   ) {}
 
   async add(e: AuditEntry): Promise<void> {
     const fields = Object.entries(e).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
-    await this.redis.xadd(AUDIT_STREAM, "MAXLEN", "~", String(this.max), "*", ...fields);
+    const oldest = Date.parse(e.at) - this.keepSeconds * 1000;
+    await this.redis
+      .multi()
+      .xadd(AUDIT_STREAM, "MINID", "~", String(Math.max(0, oldest)), "*", ...fields)
+      .expire(AUDIT_STREAM, this.keepSeconds)
+      .exec();
   }
 
   async recent(count: number): Promise<AuditEntry[]> {

@@ -1,7 +1,7 @@
 /**
  * Figures for reports, from triage metadata only: referrals by quarter, country and area of need,
  * and cases by status. Every count under 5 is shown as "<5", so no person can be singled out.
- * Counters are kept without expiry (they hold no person), statuses are read from the cases kept.
+ * Counters expire with the last referral's lifetime; statuses are read from the cases kept.
  */
 import type { Redis } from "ioredis";
 
@@ -22,9 +22,14 @@ export interface StatsStore {
 }
 
 export class RedisStats implements StatsStore {
-  constructor(private readonly redis: Redis) {}
+  /** The counters expire `keepSeconds` after the last referral (they hold no person, but nothing of Qadam's outlives its referrals). */
+  constructor(
+    private readonly redis: Redis,
+    private readonly keepSeconds = 0,
+  ) {}
   async count(created: string, country: string, needs: readonly string[]) {
     const m = this.redis.multi();
+    if (this.keepSeconds) m.expire(STATS_KEY, this.keepSeconds);
     // Referrals in total count once per referral; needs once per area.
     m.hincrby(STATS_KEY, `${quarterOf(created)}|${country || "other"}|*`, 1);
     for (const f of fieldsFor(created, country, needs)) m.hincrby(STATS_KEY, f, 1);

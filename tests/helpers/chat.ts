@@ -27,7 +27,8 @@ export async function testBot(
   today = "2026-11-27",
   extra: { startWorker?: boolean; retryBaseMs?: number; now?: () => Date; download?: (fileId: string) => Promise<string> } = {},
 ): Promise<TestBot> {
-  const config = loadConfig({ SESSION_KEYS: TEST_KEYS, SESSION_SECRET: TEST_SECRET, ...env });
+  // Scripted people send more referrals a day than anyone: the limit is raised unless a story tests it.
+  const config = loadConfig({ SESSION_KEYS: TEST_KEYS, SESSION_SECRET: TEST_SECRET, REFERRALS_PER_DAY: "100", ...env });
   const app = await buildApp(config, createLogger((process.env["TEST_LOG"] as "error" | undefined) ?? "silent"), {
     botInfo: LOCAL_BOT,
     today: () => today,
@@ -55,10 +56,11 @@ export class Chat {
   /** Type a message or a command. */
   async say(text: string): Promise<void> {
     const command = /^\/\w+/.exec(text);
+    const messageId = this.bot.api.received(this.userId, text);
     await this.handle({
       update_id: updateIds++,
       message: {
-        message_id: updateIds,
+        message_id: messageId,
         date: 0,
         chat: { id: this.userId, type: "private", first_name: "A" },
         from: this.from(),
@@ -140,7 +142,7 @@ export class Chat {
 
   /** Every message in this chat, oldest first. */
   messages(): Shown[] {
-    return [...this.bot.api.messages.values()].filter((m) => m.chatId === this.userId).sort((a, b) => a.id - b.id);
+    return [...this.bot.api.messages.values()].filter((m) => m.chatId === this.userId && !m.fromPerson).sort((a, b) => a.id - b.id);
   }
 
   /** Texts of the messages sent since the last call (edits of older ones not included). */

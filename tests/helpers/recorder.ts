@@ -19,6 +19,17 @@ export class Recorder {
   readonly answeredCallbacks = this.telegram.answeredCallbacks;
   /** Documents delivered, in order. */
   readonly documents = this.telegram.documents;
+  /** Ids of messages deleted, in order. */
+  readonly deleted = this.telegram.deleted;
+  /**
+   * The person's own message, numbered from the same sequence as the bot's (as Telegram numbers a
+   * private chat's messages), so the bot can delete it as Telegram would let it. Returns its id.
+   */
+  received(chatId: number, text: string): number {
+    const id = this.nextId++;
+    this.telegram.received(id, chatId, text);
+    return id;
+  }
   /** Methods that fail once with this error, for fault tests: method → Telegram error. */
   readonly failNext = new Map<string, TelegramError>();
   /** Failures to play in order for a method: a Telegram error, or "network" (the request never arrives). */

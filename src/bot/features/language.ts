@@ -17,7 +17,8 @@ const pm = language.chatType("private");
 
 export async function askLanguage(ctx: QadamContext): Promise<void> {
   const first = ctx.session.lang ?? hintLanguage(ctx.from?.language_code);
-  await send(ctx, tr(ctx, "common:language.prompt"), languageMenu(ctx, first));
+  // Only the latest menu counts: a stray tap on an old one must not switch the language mid-interview.
+  ctx.session.langMenu = await send(ctx, tr(ctx, "common:language.prompt"), languageMenu(ctx, first));
 }
 
 /**
@@ -44,6 +45,10 @@ pm.command("language", askLanguage);
 pm.callbackQuery(LANGUAGE_DATA, async (ctx) => {
   const lang = decodeLanguage(ctx.callbackQuery.data);
   if (!lang) return;
+  if (ctx.session.langMenu !== undefined && ctx.callbackQuery.message?.message_id !== ctx.session.langMenu) {
+    await ctx.answerCallbackQuery({ text: tr(ctx, "common:notice.stale").replace(/<[^>]+>/g, "") });
+    return;
+  }
   const had = ctx.session.lang !== undefined;
   ctx.session.lang = lang;
   ctx.lang = lang;

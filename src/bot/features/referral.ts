@@ -4,15 +4,20 @@
  * and /status. The pure engine brings the person to the `send_referral` node; the hooks here do
  * what only the edge may do, registered with the runner through the bot's dependencies.
  */
+import { createHash } from "node:crypto";
 import { Composer } from "grammy";
+import { decodeButton } from "../../flow/codec.js";
 import type { InterviewState, StepResult } from "../../flow/engine.js";
-import { flowOf } from "../../flow/model.js";
+import { flowOf, refOf } from "../../flow/model.js";
 import { newReceiptCode, normalizeReceiptCode } from "../../referrals/code.js";
 import { afterSending, recipientsFor, sendReferral, wantsRelay } from "../../referrals/service.js";
 import { escapeHtml } from "../../telegram/html.js";
+import { CALLBACKS } from "../callbacks.js";
 import type { InterviewHooks, QadamContext } from "../context.js";
+import { choices } from "../keyboards.js";
+import { runInterview } from "../runner.js";
 
-import { send } from "../send.js";
+import { closePressed, send } from "../send.js";
 import { show } from "../show.js";
 import { localDate, tr } from "../text.js";
 
@@ -45,6 +50,40 @@ async function sendIfArrived(
 ): Promise<boolean> {
   const refs = ctx.deps.referrals;
   if (!ctx.chat) return false;
+  const owner = refs.ownerId(ctx.chat.id);
+  const now = refs.now();
+  // "Send" pressed again for a case already stored (after a failure): no question, no limit.
+  const retrying = ctx.session.pendingCode ? (await refs.store.get(ctx.session.pendingCode)) !== undefined : false;
+  const hash = answersHash(ctx, result.state);
+  if (!retrying) {
+    // The same answers sent again within a day: ask first (a double send is usually a mistake).
+    const last = ctx.session.sent;
+    if (last && last.hash === hash && now.getTime() - Date.parse(last.at) < 86_400_000 && ctx.session.again !== hash) {
+      await send(
+        ctx,
+        tr(ctx, "referral:again.ask", { code: last.code }),
+        choices(ctx, [
+          ["referral:again.yes", CALLBACKS.again.yes],
+          ["referral:again.no", CALLBACKS.again.no],
+        ]),
+      );
+      return true;
+    }
+    // Limits: so many a day per account; so many an hour for the whole bot, with a word to the staff.
+    const today = now.toISOString().slice(0, 10);
+    if ((await refs.store.hit(`o:${owner}:${today}`, 86_400)) > ctx.deps.limits.perDay) {
+      await send(ctx, tr(ctx, "referral:limit.day", { count: ctx.deps.limits.perDay }));
+      return true;
+    }
+    const hour = now.toISOString().slice(0, 13);
+    const global = await refs.store.hit(`g:${hour}`, 3_600);
+    if (global > ctx.deps.limits.perHour) {
+      if (global === ctx.deps.limits.perHour + 1) await ctx.deps.desk.alert("staff:alert.busy", { count: ctx.deps.limits.perHour });
+      await send(ctx, tr(ctx, "referral:limit.busy"));
+      return true;
+    }
+  }
+  delete ctx.session.again;
   const code = ctx.session.pendingCode ?? newReceiptCode();
   // Only with the person's consent ("here, through Qadam"): their chat id, sealed, so a lawyer can write to them.
   const contact = wantsRelay(ctx.deps.flows, result.state.answers) ? ctx.deps.desk.sealContact(code, ctx.chat.id) : undefined;
@@ -53,7 +92,7 @@ async function sendIfArrived(
       code,
       created: refs.now().toISOString(),
       language: ctx.lang,
-      owner: refs.ownerId(ctx.chat.id),
+      owner,
       retention: (lang) => ctx.deps.i18n.getFixedT(lang)("common:retention", { count: ctx.deps.retentionDays }) as string,
       ...(contact ? { contact } : {}),
     });
@@ -74,6 +113,7 @@ async function sendIfArrived(
   else delete ctx.session.interview;
   delete ctx.session.lastQuestion;
   delete ctx.session.pendingCode;
+  ctx.session.sent = { code, hash, at: now.toISOString() };
   ctx.params["code"] = code;
   try {
     await show(ctx, result.say, pressed);
@@ -99,6 +139,8 @@ pm.command("status", async (ctx) => {
       date: localDate(r.updated.slice(0, 10)),
     });
   if (typed) {
+    // Codes cannot be guessed by trying many: a few an hour per chat.
+    if ((await refs.store.hit(`s:${refs.ownerId(ctx.chat.id)}`, 3_600)) > 10) return send(ctx, tr(ctx, "referral:status.limited"));
     const code = normalizeReceiptCode(typed);
     const rec = code ? await refs.store.get(code) : undefined;
     return send(ctx, rec ? line(rec) : tr(ctx, "referral:status.unknown"));
@@ -133,4 +175,53 @@ pm.on("message:text", async (ctx, next) => {
   const ok = rec ? await ctx.deps.desk.relayToLawyer(rec, ctx.message.text) : false;
   if (ok) await ctx.deps.desk.log({ who: "person", role: "person", action: "relay_in", code });
   await send(ctx, tr(ctx, ok ? "referral:relay.sent" : "referral:relay.gone"));
+});
+
+/**
+ * A short hash of what a referral says about the case (its answers outside the referral screens
+ * and the note, which never stay after sending), to spot the same one sent twice.
+ */
+function answersHash(ctx: QadamContext, state: InterviewState): string {
+  const referral = flowOf(ctx.deps.flows, "referral").id;
+  const note = refOf(ctx.deps.flows, "note");
+  const said = Object.entries(state.answers)
+    .filter(([ref]) => ref !== note && ctx.deps.flows.nodes.get(ref)?.flow !== referral)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return createHash("sha256").update(JSON.stringify(said)).digest("base64url").slice(0, 16);
+}
+
+/** "Send again?": yes sends (the review screen's send option, pressed now); no leaves it. */
+pm.callbackQuery(CALLBACKS.again.yes, async (ctx) => {
+  const state = ctx.session.interview;
+  if (!(await closePressed(ctx)) || !state) return;
+  ctx.session.again = answersHash(ctx, state);
+  const option = sendOption(ctx);
+  if (option) await runInterview(ctx, { type: "choose", option, step: state.step });
+});
+pm.callbackQuery(CALLBACKS.again.no, (ctx) => closePressed(ctx, tr(ctx, "referral:again.kept")));
+
+/** The option of the review screen that leads to sending (found in the flow data, not named in code). */
+function sendOption(ctx: QadamContext): string | undefined {
+  const { flows } = ctx.deps;
+  for (const n of flows.nodes.values()) {
+    if (n.type !== "choice" || !n.review) continue;
+    const o = n.options.find((x) => {
+      const to = x.next ? flows.nodes.get(x.next) : undefined;
+      return to?.type === "end" && to.action === "send_referral";
+    });
+    if (o) return o.id;
+  }
+  return undefined;
+}
+
+/**
+ * An old review screen's "Send", pressed after the case was sent: answered "already sent,
+ * QDM-…" on the button, and nothing more (no result again, no second case).
+ */
+pm.callbackQuery(/^q\|/, async (ctx, next) => {
+  const pressed = decodeButton(ctx.callbackQuery.data);
+  const sent = ctx.session.sent;
+  const stale = pressed?.type === "choose" && pressed.option === sendOption(ctx) && pressed.step !== (ctx.session.interview?.step ?? -1);
+  if (!sent || !stale) return next();
+  await ctx.answerCallbackQuery({ text: tr(ctx, "referral:already_sent", { code: sent.code }) });
 });
