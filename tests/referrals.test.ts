@@ -264,6 +264,29 @@ describe("referrals on Redis and Telegram", () => {
     expect(mine()).toHaveLength(3);
   });
 
+  it("a file that may have arrived before the connection was lost is not sent again: triage is asked to check", async () => {
+    const b = await bot(
+      { REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" },
+      { startWorker: true, retryBaseMs: 20 },
+    );
+    b.api.failures.set("sendDocument", ["lost"]);
+    const chat = new Chat(b, 5014, "ru");
+    await toResult(chat);
+    const code = await sendToLawyer(chat);
+    const mine = () => b.api.documents.filter((d) => d.caption.includes(code));
+    const told = () =>
+      [...b.api.messages.values()].filter((m) => m.chatId === -1000001 && m.text.includes(code) && m.text.includes("may have reached"));
+    await waitFor(() => mine().length >= 3 && told().length >= 1, 15_000);
+    await new Promise((r) => setTimeout(r, 500)); // time for any duplicate to show up
+    // Each recipient has the file once: the lost answer did not make Qadam send it again.
+    expect(
+      mine()
+        .map((d) => d.chatId)
+        .sort(),
+    ).toEqual([-1000001, -1000002, -1000003].sort());
+    expect(told()).toHaveLength(1);
+  });
+
   it("a worker stopped in the middle delivers after it starts again", async () => {
     const first = await bot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }); // no worker running
     const chat = new Chat(first, 5005, "ru");

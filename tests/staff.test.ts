@@ -297,6 +297,18 @@ describe("NGO staff and lawyers work a case in Telegram", () => {
     );
     await delivered(b, -1000004, 1);
     expect(cardOf(b, code)?.text).toContain("Assigned to: Test Human Rights Lawyers, Tashkent");
+    // A second grant, made from the first file Qadam sent (without the first grant): both are kept.
+    const g2 = grant(
+      stored,
+      triage,
+      { name: "kz_review", publicKey: fromB64("OHSmwyRK3OOp5D41y2_7dV7zx1-uFI267ANGCBv5bnI") },
+      clock.toISOString(),
+      signingKeyFromSeed(SIGNING_KEY).publicKey,
+    );
+    files.set("granted-2", JSON.stringify(withGrant(stored, g2)));
+    await staff.sendFile("granted-2");
+    const kept = parseEnvelope((await b.app.deps.referrals.store.envelope(code)) ?? "");
+    expect(kept.grants?.map((x) => x.name).sort()).toEqual(["kz_review", "uz_defence"]);
   });
 
   it("cases left untouched are announced again: 48 h, or 4 h when urgent", async () => {
@@ -392,5 +404,25 @@ describe("who may do what", () => {
         "\n",
       ),
     );
+  });
+});
+
+describe("what Redis keeps", () => {
+  it("after cases, deliveries, staff actions, a relay and the figures, every key expires, none later than the referrals", async () => {
+    const b = await bot();
+    const { code } = await person(b, 600_009);
+    await delivered(b, -1000002, 1);
+    await new Member(b, TRIAGE, STAFF_CHAT).press(`s|rev|${code}`, cardOf(b, code)?.id ?? 0);
+    await new Promise((r) => setTimeout(r, 300)); // let the worker finish its bookkeeping
+    const peek = redis.client();
+    const keys = await peek.keys("*");
+    const lasting: string[] = [];
+    for (const key of keys) {
+      const ttl = await peek.ttl(key);
+      if (ttl < 0 || ttl > 90 * 86_400) lasting.push(`${key} (${ttl})`);
+    }
+    peek.disconnect();
+    expect(keys.length).toBeGreaterThan(5);
+    expect(lasting).toEqual([]);
   });
 });

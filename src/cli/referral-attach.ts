@@ -10,7 +10,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import sodium from "libsodium-wrappers";
 import { ATTEMPTS, QUEUE } from "../referrals/delivery.js";
-import { canonical, parseEnvelope } from "../referrals/envelope.js";
+import { canonical, mergeGrants, parseEnvelope } from "../referrals/envelope.js";
 import { fromB64, keyId } from "../referrals/keys.js";
 import { loadPartners } from "../referrals/partners.js";
 import { RedisReferralStore } from "../referrals/store.js";
@@ -38,7 +38,8 @@ try {
   const original = parseEnvelope(kept);
   if (canonical({ ...original, grants: undefined }) !== canonical({ ...env, grants: undefined }))
     throw new Error("This is not the envelope Qadam sent for that code.");
-  await store.putEnvelope(env.header.code, JSON.stringify(env));
+  // Earlier grants (to other lawyers) stay: the new one is added to them.
+  await store.putEnvelope(env.header.code, JSON.stringify(mergeGrants(original, env)));
   const connection = redis.duplicate({ maxRetriesPerRequest: null });
   const queue = new Queue(QUEUE, { connection });
   // Its own job id and "sent" marker: a first delivery to this partner (say, before a key was

@@ -199,6 +199,11 @@ export function grant(
 }
 
 /** The envelope with a grant attached (replacing an earlier grant for the same key). */
+/** The envelope kept, with every grant of both: a later grant never drops an earlier one. */
+export function mergeGrants(kept: Envelope, incoming: Envelope): Envelope {
+  return (incoming.grants ?? []).reduce((env, g) => withGrant(env, g), kept);
+}
+
 export function withGrant(envelope: Envelope, g: Grant): Envelope {
   return { ...envelope, grants: [...(envelope.grants ?? []).filter((x) => x.keyId !== g.keyId), g] };
 }

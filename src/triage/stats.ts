@@ -29,10 +29,10 @@ export class RedisStats implements StatsStore {
   ) {}
   async count(created: string, country: string, needs: readonly string[]) {
     const m = this.redis.multi();
-    if (this.keepSeconds) m.expire(STATS_KEY, this.keepSeconds);
     // Referrals in total count once per referral; needs once per area.
     m.hincrby(STATS_KEY, `${quarterOf(created)}|${country || "other"}|*`, 1);
     for (const f of fieldsFor(created, country, needs)) m.hincrby(STATS_KEY, f, 1);
+    if (this.keepSeconds) m.expire(STATS_KEY, this.keepSeconds);
     await m.exec();
   }
   async counts() {

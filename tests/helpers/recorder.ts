@@ -32,14 +32,21 @@ export class Recorder {
   }
   /** Methods that fail once with this error, for fault tests: method → Telegram error. */
   readonly failNext = new Map<string, TelegramError>();
-  /** Failures to play in order for a method: a Telegram error, or "network" (the request never arrives). */
-  readonly failures = new Map<string, (TelegramError | "network")[]>();
+  /**
+   * Failures to play in order for a method: a Telegram error; "network" (the connection fails, the
+   * request never arrives); or "lost" (Telegram takes the request, and the answer is lost on the way back).
+   */
+  readonly failures = new Map<string, (TelegramError | "network" | "lost")[]>();
 
   readonly transformer: Transformer = async (_prev, method, payload) => {
     const p = payload as Record<string, unknown>;
     this.calls.push({ method, payload: p });
     const queued = this.failures.get(method)?.shift();
     if (queued === "network") throw new Error("connect ECONNRESET (simulated)");
+    if (queued === "lost") {
+      this.telegram.call(method, p);
+      throw new Error("socket hang up (simulated)");
+    }
     if (queued) return { ok: false, ...queued } as never;
     const fail = this.failNext.get(method);
     if (fail) {

@@ -10,7 +10,7 @@ import { Composer } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
 import { normalizeReceiptCode } from "../../referrals/code.js";
 import { fileName } from "../../referrals/delivery.js";
-import { canonical, parseEnvelope } from "../../referrals/envelope.js";
+import { canonical, mergeGrants, parseEnvelope } from "../../referrals/envelope.js";
 import { fromB64, keyId } from "../../referrals/keys.js";
 import { type ReferralRecord, STATUSES } from "../../referrals/store.js";
 import { statsTable } from "../../triage/stats.js";
@@ -259,7 +259,7 @@ staff.on("message:document", async (ctx, next) => {
     return reply("staff:grant.not_ours", { code });
   const partner = referrals.directory.partners.find((p) => env.grants?.some((g) => g.keyId === keyId(fromB64(p.public_key))));
   if (!partner) return reply("staff:grant.no_grant", { code });
-  await referrals.store.putEnvelope(code, JSON.stringify(env));
+  await referrals.store.putEnvelope(code, JSON.stringify(mergeGrants(original, env)));
   await referrals.dispatcher.dispatchGrant(code, partner.id, keyId(fromB64(partner.public_key)));
   await desk.change(code, { status: "assigned", assigned: partner.id, reason: "" });
   await desk.log({ who: who(ctx), role, action: "grant", code, detail: partner.id });
