@@ -51,7 +51,13 @@ export async function buildApp(
   const keyring = parseKeyring(config.SESSION_KEYS);
   const secret = config.SESSION_SECRET;
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
-  redis?.on("error", (e: Error) => logger.warn({ err: e.message }, "redis"));
+  // While Redis is down ioredis retries without end: say so once a minute, not on every try.
+  let quietUntil = 0;
+  redis?.on("error", (e: Error) => {
+    if (Date.now() < quietUntil) return;
+    quietUntil = Date.now() + 60_000;
+    logger.warn({ err: e.message }, "redis unreachable; retrying");
+  });
   const storage = createSessionStore<SessionData>({
     keyring,
     ttlSeconds: config.SESSION_TTL_DAYS * 86_400,
@@ -146,6 +152,7 @@ export async function buildApp(
       updatesPer10s: config.UPDATES_PER_10S ?? (config.mode === "telegram" ? 20 : Number.POSITIVE_INFINITY),
     },
     ...(config.VERIFY_PHRASE ? { verifyPhrase: config.VERIFY_PHRASE } : {}),
+    neutral: config.PERSONA === "neutral",
   };
   installBot(bot, {
     deps,

@@ -5,14 +5,14 @@
  * throwaway that would make saved answers unreadable after a restart.
  */
 import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
 import { z } from "zod";
 
 /** The example partners file: fine for the local chat, refused on Telegram (its keys are public). */
 const EXAMPLE_PARTNERS = "examples/partners.yaml";
 
-const b64url32 = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes in base64url (43 characters); generate with: npm run keys:session");
+const b64url32 = (tool: string) =>
+  z.string().regex(/^[A-Za-z0-9_-]{43}$/, `must be 32 bytes in base64url (43 characters); generate with: npm run ${tool}`);
 
 const schema = z
   .object({
@@ -26,7 +26,7 @@ const schema = z
       .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
       .optional(),
     SESSION_KEYS: z.string().optional(),
-    SESSION_SECRET: b64url32.optional(),
+    SESSION_SECRET: b64url32("keys:session").optional(),
     SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
     FLOWS_DIR: z.string().default("flows"),
@@ -36,7 +36,7 @@ const schema = z
     /** The triage desk's X25519 public key; overrides the partners file's. */
     TRIAGE_PUBLIC_KEY: z.string().optional(),
     /** The bot's Ed25519 signing seed (32 bytes, base64url): lawyers check referrals against its verify key. */
-    SIGNING_KEY: b64url32.optional(),
+    SIGNING_KEY: b64url32("keys:signing").optional(),
     /** Where folder transports write envelopes. */
     REFERRALS_DIR: z.string().default("referrals-out"),
     /** Days an envelope (ciphertext only) and its status are kept, for delivery retries, grants and /status. */
@@ -47,6 +47,15 @@ const schema = z
     REFERRALS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(30),
     /** Updates one chat may send in 10 seconds before Qadam asks it to slow down (default 20 on Telegram; no limit in the local chat). */
     UPDATES_PER_10S: z.coerce.number().int().min(1).max(1000).optional(),
+    /**
+     * `neutral`: the first screen does not say who Qadam is for (no political case, no prison), for
+     * people whose phone may be searched; with BOT_NAME, the bot's name in Telegram is set too.
+     */
+    PERSONA: z.enum(["named", "neutral"]).default("named"),
+    /** The bot's name as Telegram shows it (set at start with setMyName), e.g. a neutral one. */
+    BOT_NAME: z.string().min(1).max(64).optional(),
+    /** How many times, a little longer apart each time, Telegram and Redis are tried at start before Qadam gives up. */
+    START_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
     /** The phrase the NGO publishes, printed by /verify, so people can tell the real bot from look-alikes. */
     VERIFY_PHRASE: z.string().min(4).max(200).optional(),
   })
@@ -68,7 +77,7 @@ const schema = z
         path: ["SIGNING_KEY"],
         message: "is required when BOT_TOKEN is set: lawyers check referrals against its verify key (npm run keys:signing)",
       });
-    if (c.BOT_TOKEN && c.PARTNERS_FILE === EXAMPLE_PARTNERS)
+    if (c.BOT_TOKEN && resolve(c.PARTNERS_FILE) === resolve(EXAMPLE_PARTNERS))
       ctx.addIssue({
         code: "custom",
         path: ["PARTNERS_FILE"],

@@ -4,8 +4,11 @@
  */
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run } from "@grammyjs/runner";
+import { type Bot, GrammyError } from "grammy";
+import type { Redis } from "ioredis";
 import { buildApp } from "./app.js";
 import { registerCommands } from "./bot/bot.js";
+import type { QadamContext } from "./bot/context.js";
 import { LOCAL_BOT, runLocalChat } from "./cli/local-chat.js";
 import { loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
@@ -42,12 +45,22 @@ async function main(): Promise<number> {
 
   const logger = createLogger(config.LOG_LEVEL ?? "info");
   const app = await buildApp(config, logger, { sequential: true, startWorker: true });
+  // Start only when both are reachable, with bounded tries and a message that names what is not.
+  const problem =
+    (await reachRedis(app.redis, config.START_ATTEMPTS)) ?? (await reachTelegram(app.bot, config.TELEGRAM_API_ROOT, config.START_ATTEMPTS));
+  if (problem) {
+    console.error(`Qadam cannot start: ${problem}`);
+    // Closing waits on Redis and the queue's worker: give it a moment, not for ever.
+    await Promise.race([app.close().catch(() => {}), sleep(2000)]);
+    return 1;
+  }
   // 429 and 5xx: a few quick retries. Network errors are rethrown, not retried for ever (the
   // plugin's default): a handler then fails visibly, and the delivery queue, which shares this
   // Api, keeps its own attempts, backoff and failure notice to the triage desk.
   app.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, rethrowHttpErrors: true }));
-  await app.bot.init();
   await registerCommands(app.bot, app.deps);
+  if (config.BOT_NAME)
+    await app.bot.api.setMyName(config.BOT_NAME).catch((e: Error) => logger.warn({ err: e.message }, "bot name not set"));
   const runner = run(app.bot);
   // Cases left untouched are announced again in the staff chat (the check runs every 10 minutes).
   const reminders = setInterval(
@@ -74,6 +87,40 @@ async function main(): Promise<number> {
   await runner.task();
   await stop("the runner stopped");
   return 0;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Redis answers a PING within `attempts` tries, or this says so. */
+async function reachRedis(redis: Redis | undefined, attempts: number): Promise<string | undefined> {
+  if (!redis) return undefined;
+  let last = "";
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await Promise.race([redis.ping(), sleep(2000).then(() => Promise.reject(new Error("no answer within 2 s")))]);
+      return undefined;
+    } catch (e) {
+      last = (e as Error).message;
+      await sleep(1000 * attempt);
+    }
+  }
+  return `Redis (REDIS_URL) is unreachable: ${last}.`;
+}
+
+/** Telegram answers getMe within `attempts` tries, or this says so; a refused token is said at once. */
+async function reachTelegram(bot: Bot<QadamContext>, apiRoot: string | undefined, attempts: number): Promise<string | undefined> {
+  let last = "";
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await bot.init(AbortSignal.timeout(10_000) as unknown as Parameters<typeof bot.init>[0]);
+      return undefined;
+    } catch (e) {
+      if (e instanceof GrammyError) return `Telegram refused BOT_TOKEN (${e.description}).`;
+      last = (e as Error).message;
+      await sleep(1000 * attempt);
+    }
+  }
+  return `Telegram (${apiRoot ?? "api.telegram.org"}) is unreachable: ${last}.`;
 }
 
 main().then(

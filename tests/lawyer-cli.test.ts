@@ -78,7 +78,29 @@ describe("tools for lawyers and staff", () => {
     const file = join(out, "kz_compensation", `referral-${code}.qadam`);
     expect(readFileSync(file, "utf8")).not.toContain("701 555");
 
-    const opened = await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--lang", "kk"]);
+    // Who signed is checked by default: without the verify key the tool refuses, and says why.
+    const refused = await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--lang", "en"]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(JSON.parse(readFileSync("locales/en/lawyer.json", "utf8")).cli.no_verify);
+    const risky = await tool("src/cli/referral-open.ts", [
+      file,
+      "--key",
+      "examples/keys/kz-compensation.secret.json",
+      "--lang",
+      "en",
+      "--unverified",
+    ]);
+    expect(risky.code).toBe(0);
+    expect(risky.out.split("\n")[0]).toContain(JSON.parse(readFileSync("locales/en/lawyer.json", "utf8")).page.unverified);
+    const opened = await tool("src/cli/referral-open.ts", [
+      file,
+      "--key",
+      "examples/keys/kz-compensation.secret.json",
+      "--lang",
+      "kk",
+      "--verify",
+      VERIFY_KEY,
+    ]);
     expect(opened.code).toBe(0);
     expect(opened.out).toContain(code);
     expect(opened.out).toContain("+7 701 555 12 34");
@@ -101,11 +123,28 @@ describe("tools for lawyers and staff", () => {
     expect(badVerify.code).toBe(1);
     expect(badVerify.err).toContain(JSON.parse(readFileSync("locales/en/lawyer.json", "utf8")).errors.bad_verify_key);
     const json = JSON.parse(
-      (await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--json"])).out,
+      (
+        await tool("src/cli/referral-open.ts", [
+          file,
+          "--key",
+          "examples/keys/kz-compensation.secret.json",
+          "--json",
+          "--verify",
+          VERIFY_KEY,
+        ])
+      ).out,
     );
     expect(json.contact).toEqual({ how: "phone", detail: "+7 701 555 12 34" });
 
-    const wrong = await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/uz-defence.secret.json", "--lang", "ru"]);
+    const wrong = await tool("src/cli/referral-open.ts", [
+      file,
+      "--key",
+      "examples/keys/uz-defence.secret.json",
+      "--lang",
+      "ru",
+      "--verify",
+      VERIFY_KEY,
+    ]);
     expect(wrong.code).toBe(1);
     expect(wrong.err).toContain(JSON.parse(readFileSync("locales/ru/lawyer.json", "utf8")).errors.not_addressed.split("{{")[0].trim());
 
@@ -126,7 +165,15 @@ describe("tools for lawyers and staff", () => {
     ]);
     expect(g.code).toBe(0);
     expect(g.out).toContain(`Referral ${code} (kz, `); // staff see which case they are sharing
-    const viaGrant = await tool("src/cli/referral-open.ts", [granted, "--key", "examples/keys/uz-defence.secret.json", "--lang", "en"]);
+    const viaGrant = await tool("src/cli/referral-open.ts", [
+      granted,
+      "--key",
+      "examples/keys/uz-defence.secret.json",
+      "--lang",
+      "en",
+      "--verify",
+      VERIFY_KEY,
+    ]);
     expect(viaGrant.code).toBe(0);
     expect(viaGrant.out).toContain(JSON.parse(readFileSync("locales/en/lawyer.json", "utf8")).page.granted);
     // Only the triage key can grant.

@@ -22,7 +22,9 @@ let SEED = "";
 beforeAll(async () => {
   await sodium.ready;
   SEED = newSigningSeed();
-  writeFileSync(join(dir, "open.html"), await buildLawyerPage());
+  // The page as the NGO hands it out: with its verify key built in; and one made without.
+  writeFileSync(join(dir, "open.html"), await buildLawyerPage("locales", toB64(signer().publicKey)));
+  writeFileSync(join(dir, "open-nokey.html"), await buildLawyerPage());
   const dossier = {
     format: "qadam-dossier",
     v: 1,
@@ -34,6 +36,7 @@ beforeAll(async () => {
     answers: [{ ref: "opening/country", value: "kz" }],
     cards: ["kz_compensation"],
     contact: { how: "phone", detail: "+7 701 555 12 34" },
+    note: "Call \u202eevening\u202c soon",
     texts: {
       ru: {
         headings: { title: "Обращение из Qadam", answers: "Ответы", contact: "Как связаться" },
@@ -73,15 +76,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function openWith(keyFile: string, lang: string, verify = "") {
+async function openWith(keyFile: string, lang: string, opts: { page?: string; anyway?: boolean } = {}) {
   const page = await browser.newPage();
   const requests: string[] = [];
   page.on("request", (r) => requests.push(r.url()));
-  await page.goto(`file://${join(dir, "open.html")}`);
+  await page.goto(`file://${join(dir, opts.page ?? "open.html")}`);
   await page.selectOption("#lang", lang);
   await page.setInputFiles("#referral", join(dir, "referral.qadam"));
   await page.setInputFiles("#keyfile", keyFile);
-  if (verify) await page.fill("#verify", verify);
+  if (opts.anyway) await page.check("#unverified");
   await page.click("#open");
   await page.waitForFunction(
     () => (document.getElementById("result")!.textContent ?? "") + (document.getElementById("error")!.textContent ?? "") !== "",
@@ -94,7 +97,7 @@ async function openWith(keyFile: string, lang: string, verify = "") {
 
 describe.skipIf(!existsSync(CHROMIUM))("the offline page for lawyers", () => {
   it("opens a referral with the lawyer's key and shows the dossier and the signature", async () => {
-    const r = await openWith("examples/keys/kz-compensation.secret.json", "ru", toB64(signer().publicKey));
+    const r = await openWith("examples/keys/kz-compensation.secret.json", "ru");
     expect(r.error).toBe("");
     expect(r.result).toContain("Обращение из Qadam");
     expect(r.result).toContain("Казахстан");
@@ -109,6 +112,21 @@ describe.skipIf(!existsSync(CHROMIUM))("the offline page for lawyers", () => {
     const kk = readLocales("locales")["kk"]!["lawyer"] as { errors: Record<string, string> };
     expect(r.error).toContain(kk.errors["not_addressed"]!.split("{{")[0]!.trim());
     expect(r.requests).toEqual([]);
+  });
+
+  it("a page made without the verify key refuses to open until the lawyer chooses the risk, and then says it", async () => {
+    const en = (readLocales("locales")["en"]!["lawyer"] as { page: Record<string, string> }).page;
+    const refused = await openWith("examples/keys/kz-compensation.secret.json", "en", { page: "open-nokey.html" });
+    expect(refused.result).toBe("");
+    expect(refused.error).toBe(en["no_verify"]);
+    const risky = await openWith("examples/keys/kz-compensation.secret.json", "en", { page: "open-nokey.html", anyway: true });
+    expect(risky.result).toContain(en["unverified"]!);
+  });
+
+  it("shows a bidirectional override in the person's text as an escape, so the text reads as it is", async () => {
+    const r = await openWith("examples/keys/kz-compensation.secret.json", "ru");
+    expect(r.result).toContain("Call \\u202eevening\\u202c soon");
+    expect(r.result).not.toContain("\u202e");
   });
 
   it("refuses a file that was changed", async () => {

@@ -67,7 +67,12 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
     deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "storage unavailable");
     if (ctx.chat?.type !== "private") return;
     const t = deps.i18n.getFixedT(hintLanguage(ctx.from?.language_code));
-    await ctx.api.sendMessage(ctx.chat.id, t("common:errors.unavailable") as string, { parse_mode: "HTML" }).catch(() => {});
+    const unavailable = t("common:errors.unavailable") as string;
+    // The session could not be saved after the next question was shown: that question becomes the
+    // notice, so the person is not left answering a question that will be refused.
+    const shown = (ctx as Partial<QadamContext>).shown;
+    if (shown !== undefined) await ctx.api.editMessageText(ctx.chat.id, shown, unavailable, { parse_mode: "HTML" }).catch(() => {});
+    else await ctx.api.sendMessage(ctx.chat.id, unavailable, { parse_mode: "HTML" }).catch(() => {});
   });
   guarded.use(
     session<SessionData, QadamContext>({

@@ -73,6 +73,8 @@ export interface BotDeps {
   referrals: BotReferrals;
   /** The NGO's desk: staff, lawyers, case cards, notices and the relay. */
   desk: Desk;
+  /** A neutral persona: the first screen does not say who Qadam is for. */
+  neutral: boolean;
   /** The phrase the NGO publishes so people can tell the real bot from look-alikes (/verify). */
   verifyPhrase?: string;
   /** Abuse limits: referrals per account a day, for the whole bot an hour; updates per chat in 10 s. */
@@ -87,6 +89,8 @@ export interface QadamFlavor {
   t: Translate;
   /** Extra values for texts in this update (e.g. the recipients on the consent screen). */
   params: Record<string, string>;
+  /** The last message sent in this update: if the session then cannot be saved, it is turned into that notice. */
+  shown?: number;
 }
 
 export type QadamContext = Context & SessionFlavor<SessionData> & QadamFlavor;

@@ -22,6 +22,7 @@ export async function send(ctx: QadamContext, html: string, markup?: InlineKeybo
       ...(last && markup ? { reply_markup: markup } : {}),
     });
     id = sent.message_id;
+    ctx.shown = id;
     track(ctx, id);
   }
   return id;

@@ -58,11 +58,14 @@ export async function show(ctx: QadamContext, says: Say[], pressed?: number): Pr
       ctx.session.lastQuestion = await send(ctx, resultClosing(ctx, say.view.type === "choice"), keyboard(ctx, say.view.buttons));
     } else if (say.view.result) {
       ctx.session.lastQuestion = await showResult(ctx, say.view);
-    } else if (say.view.ref === ctx.deps.flows.entry && say.view.type === "info" && !ctx.session.discreet) {
-      // The first screen offers discreet mode beside "Continue".
-      const markup = keyboard(ctx, say.view.buttons);
-      markup.inline_keyboard.splice(1, 0, [{ text: plain(tr(ctx, "common:buttons.discreet")), callback_data: CALLBACKS.discreet }]);
-      ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, say.view), markup);
+    } else if (say.view.ref === ctx.deps.flows.entry) {
+      // The first screen: under a neutral persona, its text says nothing of who Qadam is for; and
+      // it offers discreet mode beside "Continue".
+      const view = ctx.deps.neutral ? { ...say.view, text: { ...say.view.text, context: "neutral" } } : say.view;
+      const markup = keyboard(ctx, view.buttons);
+      if (!ctx.session.discreet)
+        markup.inline_keyboard.splice(1, 0, [{ text: plain(tr(ctx, "common:buttons.discreet")), callback_data: CALLBACKS.discreet }]);
+      ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, view), markup);
     } else {
       ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, say.view), keyboard(ctx, say.view.buttons));
     }

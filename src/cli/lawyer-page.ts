@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import { readLocales } from "../i18n/index.js";
 
-export async function buildLawyerPage(localesDir = "locales"): Promise<string> {
+export async function buildLawyerPage(localesDir = "locales", verifyKey = ""): Promise<string> {
   const locales = readLocales(localesDir);
   const lawyerOnly = Object.fromEntries(Object.entries(locales).map(([lang, ns]) => [lang, { lawyer: ns["lawyer"] ?? {} }]));
   const bundle = await build({
@@ -19,7 +19,7 @@ export async function buildLawyerPage(localesDir = "locales"): Promise<string> {
     target: "es2020",
     minify: true,
     write: false,
-    define: { QADAM_LOCALES: JSON.stringify(lawyerOnly) },
+    define: { QADAM_LOCALES: JSON.stringify(lawyerOnly), QADAM_VERIFY_KEY: JSON.stringify(verifyKey) },
     // libsodium asks for Node modules only when it runs under Node.
     external: ["fs", "path", "crypto"],
     logLevel: "silent",
@@ -30,8 +30,13 @@ export async function buildLawyerPage(localesDir = "locales"): Promise<string> {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop() ?? "\0")) {
-  const { values } = parseArgs({ options: { out: { type: "string", default: "qadam-open.html" } } });
-  const html = await buildLawyerPage();
+  // --verify: the NGO's verify key, built in, so the page checks who signed every file it opens.
+  const { values } = parseArgs({ options: { out: { type: "string", default: "qadam-open.html" }, verify: { type: "string" } } });
+  if (values.verify && !/^[A-Za-z0-9_-]{43}$/.test(values.verify)) {
+    console.error("--verify must be the 43-character verify key (npm run keys:signing prints it).");
+    process.exit(2);
+  }
+  const html = await buildLawyerPage("locales", values.verify ?? "");
   writeFileSync(values.out, html);
   console.log(`wrote ${values.out} (${Math.round(html.length / 1024)} KiB)`);
 }

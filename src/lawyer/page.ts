@@ -5,12 +5,14 @@
  */
 import i18next from "i18next";
 import sodium from "libsodium-wrappers";
-import { parseDossier, renderDossier } from "../referrals/dossier.js";
+import { parseDossier, renderDossier, visible } from "../referrals/dossier.js";
 import { open, parseEnvelope } from "../referrals/envelope.js";
 import { fingerprint, parseKeyFile, pastedKey } from "../referrals/keys.js";
 import { explain } from "./explain.js";
 
 declare const QADAM_LOCALES: Record<string, { lawyer: Record<string, unknown> }>;
+/** The NGO's verify key, built in by `lawyer:page --verify KEY` ("" when it was not). */
+declare const QADAM_VERIFY_KEY: string;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const readText = (input: HTMLInputElement) => input.files?.[0]?.text() ?? Promise.resolve("");
@@ -36,6 +38,11 @@ async function main(): Promise<void> {
   select.addEventListener("change", label);
   label();
 
+  if (QADAM_VERIFY_KEY) {
+    const input = $<HTMLInputElement>("verify");
+    input.value = QADAM_VERIFY_KEY;
+    input.readOnly = true;
+  }
   $("open").addEventListener("click", () => void openReferral(i18n.getFixedT(select.value), select.value));
 }
 
@@ -48,6 +55,11 @@ async function openReferral(t: ReturnType<typeof i18next.getFixedT>, lang: strin
     const key = parseKeyFile(await readText($<HTMLInputElement>("keyfile")));
     const envelope = parseEnvelope(await readText($<HTMLInputElement>("referral")));
     const verify = $<HTMLInputElement>("verify").value.trim();
+    // Without the NGO's verify key, anyone with this lawyer's public key could have made the file.
+    if (!verify && !$<HTMLInputElement>("unverified").checked) {
+      error.textContent = t("lawyer:page.no_verify") as string;
+      return;
+    }
     const opened = open(envelope, key, verify ? pastedKey(verify) : undefined);
     const doc = renderDossier(parseDossier(opened.plaintext), lang);
     const h = document.createElement("h2");
@@ -58,14 +70,14 @@ async function openReferral(t: ReturnType<typeof i18next.getFixedT>, lang: strin
       h3.textContent = s.heading;
       const pre = document.createElement("p");
       pre.className = "lines";
-      pre.textContent = s.lines.join("\n");
+      pre.textContent = visible(s.lines.join("\n"));
       out.append(h3, pre);
     }
     const sig = document.createElement("p");
     sig.className = "sig";
     sig.textContent = [
       t("lawyer:page.signed", { fingerprint: fingerprint(opened.signer) }),
-      verify ? t("lawyer:page.matches") : t("lawyer:page.compare"),
+      verify ? t("lawyer:page.matches") : t("lawyer:page.unverified"),
       opened.via === "grant" ? t("lawyer:page.granted") : "",
     ].join(" ");
     // Above the dossier: text inside the dossier can never pass for the signature check.

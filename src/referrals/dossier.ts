@@ -83,3 +83,14 @@ export function renderDossierText(d: Dossier, lang?: string): string {
   const doc = renderDossier(d, lang);
   return [doc.title, "=".repeat(doc.title.length), ...doc.sections.map((s) => `\n${s.heading}\n${s.lines.join("\n")}`)].join("\n");
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point: they are shown as escapes.
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * The person's text as it may be shown to a lawyer: control characters (terminal escape sequences)
+ * and bidirectional overrides, which could make text read differently than it is, appear as \uXXXX.
+ */
+export function visible(text: string): string {
+  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -94,7 +94,12 @@ export function parseKeyFile(text: string): { publicKey: Uint8Array; secretKey: 
 
 /** The bot's signing key from its 32-byte seed (config SIGNING_KEY). */
 export function signingKeyFromSeed(seedB64: string): { publicKey: Uint8Array; privateKey: Uint8Array } {
-  const seed = fromB64(seedB64);
+  let seed: Uint8Array;
+  try {
+    seed = fromB64(seedB64);
+  } catch {
+    throw new Error("SIGNING_KEY is not valid base64url; copy it again, or make one with: npm run keys:signing");
+  }
   if (seed.length !== 32) throw new Error("SIGNING_KEY must be 32 bytes (43 base64url characters); make one with: npm run keys:signing"); // an operator's setting, not a person's text
   return sodium.crypto_sign_seed_keypair(seed);
 }

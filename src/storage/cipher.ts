@@ -35,7 +35,12 @@ export function parseKeyring(spec: string, name = "SESSION_KEYS"): Keyring {
     const [, id, encoded] = m ?? [];
     if (!id || !encoded)
       throw new Error(`${name}: each entry must look like "k1:<43 base64url characters>" (generate one with: npm run keys:session)`);
-    const key = sodium.from_base64(encoded, B64());
+    let key: Uint8Array;
+    try {
+      key = sodium.from_base64(encoded, B64());
+    } catch {
+      throw new Error(`${name}: key "${id}" is not valid base64url; copy it again, or make a new one with: npm run keys:session`);
+    }
     if (key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES) throw new Error(`${name}: key "${id}" is not 32 bytes`);
     if (byId.has(id)) throw new Error(`${name}: key id "${id}" appears twice`);
     byId.set(id, key);
