@@ -42,6 +42,8 @@ export async function buildApp(
     now?: () => Date;
     startWorker?: boolean;
     retryBaseMs?: number;
+    /** Tests: take up a job stalled by a Redis outage sooner than BullMQ's 30 s. */
+    lockMs?: number;
     /** Reads a file sent to the bot (tests pass their own; Telegram's file API otherwise). */
     download?: (fileId: string) => Promise<string>;
   } = {},
@@ -108,6 +110,7 @@ export async function buildApp(
     ? new QueueDispatcher(deliveryDeps, redis, {
         keepSeconds: referralTtl,
         ...(extra.retryBaseMs ? { baseDelayMs: extra.retryBaseMs } : {}),
+        ...(extra.lockMs ? { lockMs: extra.lockMs } : {}),
       })
     : new DirectDispatcher(deliveryDeps);
   if (extra.startWorker && dispatcher instanceof QueueDispatcher) dispatcher.startWorker();

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Chat, type TestBot, testBot } from "./helpers/chat.js";
+import { walkToResult } from "./helpers/profile.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
 
 let redis: TestRedis;
@@ -100,4 +101,75 @@ describe("sessions in Redis", () => {
         .replace(/<[^>]+>/g, ""),
     );
   });
+
+  it("when the answer is taken but the session cannot be saved, the question just shown becomes the notice", async () => {
+    const b = await botOnRedis();
+    const chat = new Chat(b, 700_004, "en");
+    await chat.startIn("en");
+    const client = b.app.redis;
+    if (!client) throw new Error("no redis");
+    const set = client.set.bind(client) as (...a: unknown[]) => Promise<unknown>;
+    let failed = false;
+    (client as unknown as { set: (...a: unknown[]) => Promise<unknown> }).set = (...a: unknown[]) => {
+      if (!failed && String(a[0]).startsWith("qadam:s:")) {
+        failed = true;
+        return Promise.reject(new Error("simulated write failure"));
+      }
+      return set(...a);
+    };
+    const before = chat.messages().length;
+    await chat.press("opening:who.options.self");
+    expect(failed).toBe(true);
+    // The country question was sent, then could not be kept: it now says so, and nothing else was added.
+    expect(chat.messages().length).toBe(before + 1);
+    expect(chat.last()).toBe(chat.t("common:errors.unavailable"));
+  });
+
+  it("when Redis dies while a referral is being delivered, the delivery completes once it is back, once", async () => {
+    const b = await testBot({ REDIS_URL: redis.url, PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml" }, undefined, {
+      startWorker: true,
+      retryBaseMs: 20,
+      lockMs: 1000,
+    });
+    bots.push(b);
+    // Telegram is slow to take the first file: Redis goes down while it is in flight.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    b.app.bot.api.config.use(async (prev, method, payload, signal) => {
+      if (method === "sendDocument") await gate;
+      return prev(method, payload, signal);
+    });
+    const chat = new Chat(b, 700_005, "en");
+    await chat.startIn("en");
+    await walkToResult(chat, b.app.deps.flows, { "opening/who": "self", "opening/country": "kz", "legal/outcome": "acquitted" });
+    await chat.choose("needs", "result", "refer");
+    await chat.choose("referral", "consent", "agree");
+    await chat.choose("referral", "contact", "qadam");
+    await chat.choose("referral", "keep", "delete");
+    await chat.choose("referral", "review", "send");
+    const code =
+      /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(
+        chat
+          .messages()
+          .map((m) => m.text)
+          .join("\n"),
+      )?.[0] ?? "";
+    await new Promise((r) => setTimeout(r, 200));
+    await redis.down();
+    release();
+    await new Promise((r) => setTimeout(r, 500));
+    await redis.up();
+    const mine = () => b.api.documents.filter((d) => d.caption.includes(code));
+    // Two readers: the triage desk and the one matching partner (Almaty, compensation).
+    for (let i = 0; i < 400 && mine().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    // Long enough for a job stalled by the outage to be taken up again (lockMs): it must not send twice.
+    await new Promise((r) => setTimeout(r, 3000));
+    const chats = mine().map((d) => d.chatId);
+    expect(new Set(chats).size).toBe(chats.length); // never twice
+    expect(chats.sort((x, y) => x - y)).toEqual([-1000002, -1000001]);
+    // Nothing was uncertain, so triage was not told of a possible double.
+    expect([...b.api.messages.values()].filter((m) => m.chatId === -1000001 && m.text.includes(code))).toEqual([]);
+  }, 60_000);
 });

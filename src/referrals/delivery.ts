@@ -188,7 +188,8 @@ export class QueueDispatcher implements Dispatcher {
   constructor(
     private readonly deps: DeliveryDeps,
     private readonly redis: Redis,
-    private readonly opts: { baseDelayMs?: number; keepSeconds: number } = { keepSeconds: 30 * 86_400 },
+    /** lockMs: how soon a job whose worker lost Redis mid-way is taken up again (BullMQ's lock and stall check; 30 s by default). */
+    private readonly opts: { baseDelayMs?: number; keepSeconds: number; lockMs?: number } = { keepSeconds: 30 * 86_400 },
   ) {
     // The events stream is kept short: it holds job ids (referral codes) and times.
     this.queue = new Queue<DeliveryJob>(QUEUE, {
@@ -256,6 +257,7 @@ export class QueueDispatcher implements Dispatcher {
     this.worker = new Worker<DeliveryJob>(QUEUE, async (job: Job<DeliveryJob>) => deliver(this.deps, job.data), {
       connection: this.own(this.redis.duplicate({ maxRetriesPerRequest: null })),
       concurrency: 2,
+      ...(this.opts.lockMs ? { lockDuration: this.opts.lockMs, stalledInterval: this.opts.lockMs } : {}),
       settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => backoffMs(attemptsMade, err, base) },
     });
     this.worker.on("failed", (job, err) => {

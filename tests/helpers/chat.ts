@@ -25,7 +25,13 @@ export interface TestBot {
 export async function testBot(
   env: Record<string, string> = {},
   today = "2026-11-27",
-  extra: { startWorker?: boolean; retryBaseMs?: number; now?: () => Date; download?: (fileId: string) => Promise<string> } = {},
+  extra: {
+    startWorker?: boolean;
+    retryBaseMs?: number;
+    lockMs?: number;
+    now?: () => Date;
+    download?: (fileId: string) => Promise<string>;
+  } = {},
 ): Promise<TestBot> {
   // Scripted people send more referrals a day than anyone: the limit is raised unless a story tests it.
   const config = loadConfig({ SESSION_KEYS: TEST_KEYS, SESSION_SECRET: TEST_SECRET, REFERRALS_PER_DAY: "100", ...env });
