@@ -15,6 +15,8 @@ import { walkToResult } from "./helpers/profile.js";
 import { Recorder } from "./helpers/recorder.js";
 
 const PHONE = "+7 701 555 12 34";
+/** The example signing key the staff fixture goes with (tests/fixtures/partners-staff.yaml). */
+const STAFF_SIGNING_KEY = "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o";
 
 /** To the review screen, with a phone number as the contact. */
 async function toReview(chat: Chat, id = 0): Promise<void> {
@@ -67,6 +69,18 @@ describe("traces on the person's phone", () => {
     expect(chat.last()).toContain(chat.t("legal:outcome.options.acquitted"));
   });
 
+  it("once the case is sent, the last message offers to erase the chat; pressed, it asks first, then erases", async () => {
+    const chat = new Chat(await testBot(), 7107, "en");
+    await toReview(chat);
+    await chat.choose("referral", "review", "send");
+    expect(chat.last()).toBe(chat.t("referral:keep.kept"));
+    expect(chat.labels()).toEqual([chat.t("common:wipe.offer")]);
+    await chat.press("common:wipe.offer");
+    expect(chat.last()).toContain("It cannot erase older messages");
+    await chat.press("common:wipe.yes");
+    expect(chat.messages().map((m) => m.text)).toEqual([chat.t("common:wipe.done")]);
+  });
+
   it("/panic erases at once, drops the unsent answers and leaves one neutral line", async () => {
     const chat = new Chat(await testBot(), 7103, "en");
     await toReview(chat);
@@ -91,6 +105,22 @@ describe("traces on the person's phone", () => {
     expect(chat.labels()).toContain("🆘 Erase all now");
     await chat.press("🆘 Erase all now");
     expect(chat.messages().map((m) => m.text)).toEqual(["OK."]);
+  });
+
+  it("with the neutral persona, the first screen does not say who Qadam is for", async () => {
+    const chat = new Chat(await testBot({ PERSONA: "neutral" }), 7108, "en");
+    await chat.startIn("en");
+    const first = everything(chat);
+    expect(first).toContain(
+      chat
+        .t("opening:about.text_neutral")
+        .replace(/<[^>]+>/g, "")
+        .split("\n")[0],
+    );
+    expect(first.toLowerCase()).not.toMatch(/politic|prison|detain/);
+    const named = new Chat(await testBot(), 7109, "en");
+    await named.startIn("en");
+    expect(everything(named).toLowerCase()).toMatch(/politic/);
   });
 
   it("/verify prints the phrase the NGO publishes", async () => {
@@ -155,6 +185,32 @@ describe("abuse limits", () => {
       "You have sent 1 requests today, the most Qadam takes from one account in a day. Please try again tomorrow, or write to the organisation.",
     );
     expect(await b.app.deps.referrals.store.byOwner(b.app.deps.referrals.ownerId(7301))).toHaveLength(1);
+  });
+
+  it("more referrals in an hour than the desk set are refused for everyone, and the staff chat is told once", async () => {
+    const b = await testBot({
+      REFERRALS_PER_HOUR: "1",
+      PARTNERS_FILE: "tests/fixtures/partners-staff.yaml",
+      SIGNING_KEY: STAFF_SIGNING_KEY,
+    });
+    for (const id of [7311, 7312, 7313]) {
+      const chat = new Chat(b, id, "en");
+      await toReview(chat, id);
+      await chat.choose("referral", "review", "send");
+      if (id !== 7311) expect(chat.last()).toBe(chat.t("referral:limit.busy"));
+    }
+    const alerts = [...b.api.messages.values()].filter((m) => m.chatId === -1000001 && m.text.startsWith("More than 1 referrals"));
+    expect(alerts).toHaveLength(1);
+    expect(await b.app.deps.referrals.store.byOwner(b.app.deps.referrals.ownerId(7312))).toHaveLength(0);
+  });
+
+  it("/status with a code is limited per chat, so codes cannot be guessed from one", async () => {
+    const chat = new Chat(await testBot(), 7321, "en");
+    await chat.startIn("en");
+    for (let i = 0; i < 10; i++) await chat.say(`/status QDM-AAAA-${String(1000 + i)}`);
+    expect(chat.last()).not.toBe(chat.t("referral:status.limited"));
+    await chat.say("/status QDM-AAAA-2000");
+    expect(chat.last()).toBe(chat.t("referral:status.limited"));
   });
 
   it("a chat sending faster than a person can is asked, once, to slow down", async () => {

@@ -117,7 +117,12 @@ async function sendIfArrived(
   ctx.params["code"] = code;
   try {
     await show(ctx, result.say, pressed);
-    await send(ctx, tr(ctx, kept ? "referral:keep.kept" : "referral:keep.deleted"));
+    // The end of the conversation: the moment to offer to erase it from the phone.
+    await send(
+      ctx,
+      tr(ctx, kept ? "referral:keep.kept" : "referral:keep.deleted"),
+      choices(ctx, [["common:wipe.offer", CALLBACKS.wipe.ask]]),
+    );
   } catch (e) {
     ctx.deps.logger.warn({ update: ctx.update.update_id, err: (e as Error).message }, "receipt not shown");
     await send(ctx, tr(ctx, "referral:receipt_lost")).catch(() => {});
