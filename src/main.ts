@@ -2,6 +2,9 @@
  * `npm start`. With BOT_TOKEN: the bot on Telegram, by long polling through @grammyjs/runner,
  * one update at a time per chat. Without it: the local chat in this terminal, or on piped input.
  */
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run } from "@grammyjs/runner";
 import { type Bot, GrammyError } from "grammy";
@@ -12,6 +15,7 @@ import type { QadamContext } from "./bot/context.js";
 import { LOCAL_BOT, runLocalChat } from "./cli/local-chat.js";
 import { loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
+import { signingKeyFromSeed, toB64 } from "./referrals/keys.js";
 
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -20,6 +24,10 @@ async function main(): Promise<number> {
     // Logs would mix with the chat: only warnings and worse, on stderr.
     const logger = createLogger(config.LOG_LEVEL ?? "warn");
     const app = await buildApp(config, logger, { botInfo: LOCAL_BOT });
+    // The local chat signs with a key made for this run: its verify key goes beside the files, so
+    // they can be opened and checked as a lawyer would (referral:open --verify, lawyer:page --verify).
+    mkdirSync(config.REFERRALS_DIR, { recursive: true, mode: 0o700 });
+    writeFileSync(join(config.REFERRALS_DIR, "verify-key.txt"), `${toB64(signingKeyFromSeed(config.SIGNING_KEY).publicKey)}\n`);
     if (interactive) {
       console.log(
         "Qadam local chat: no BOT_TOKEN, so the bot talks here. Type a number or letter to press a button, or a message; /help lists the commands; Ctrl-D quits.",

@@ -74,7 +74,9 @@ describe("tools for lawyers and staff", () => {
     const chat = await runWithInput(input, { REFERRALS_DIR: out, SIGNING_KEY });
     expect(chat.code).toBe(0);
     const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.stdout)![0];
-    expect(readdirSync(out).sort()).toEqual(["kz_compensation", "kz_review", "triage"]);
+    expect(readdirSync(out).sort()).toEqual(["kz_compensation", "kz_review", "triage", "verify-key.txt"]);
+    // The verify key of the key the local chat signed with lies beside the files.
+    expect(readFileSync(join(out, "verify-key.txt"), "utf8").trim()).toBe(VERIFY_KEY);
     const file = join(out, "kz_compensation", `referral-${code}.qadam`);
     expect(readFileSync(file, "utf8")).not.toContain("701 555");
 

@@ -162,14 +162,22 @@ describe("sessions in Redis", () => {
     await new Promise((r) => setTimeout(r, 500));
     await redis.up();
     const mine = () => b.api.documents.filter((d) => d.caption.includes(code));
-    // Two readers: the triage desk and the one matching partner (Almaty, compensation).
-    for (let i = 0; i < 400 && mine().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    // Two readers: the triage desk and the one matching partner (Almaty, compensation). For each,
+    // the file arrived, or triage was told it may have (a send cut by the outage is not repeated
+    // blindly); a file never arrives twice.
+    const readers: [number, string][] = [
+      [-1000001, "triage"],
+      [-1000002, "kz_compensation"],
+    ];
+    const reports = () => [...b.api.messages.values()].filter((m) => m.chatId === -1000001 && m.text.includes(code)).map((m) => m.text);
+    const settled = () =>
+      readers.every(([chat, id]) => mine().some((d) => d.chatId === chat) || reports().some((r) => r.includes(` to ${id} `)));
+    for (let i = 0; i < 400 && !settled(); i++) await new Promise((r) => setTimeout(r, 50));
     // Long enough for a job stalled by the outage to be taken up again (lockMs): it must not send twice.
     await new Promise((r) => setTimeout(r, 3000));
+    expect(settled()).toBe(true);
     const chats = mine().map((d) => d.chatId);
-    expect(new Set(chats).size).toBe(chats.length); // never twice
-    expect(chats.sort((x, y) => x - y)).toEqual([-1000002, -1000001]);
-    // Nothing was uncertain, so triage was not told of a possible double.
-    expect([...b.api.messages.values()].filter((m) => m.chatId === -1000001 && m.text.includes(code))).toEqual([]);
+    expect(new Set(chats).size).toBe(chats.length);
+    expect(chats.length).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });

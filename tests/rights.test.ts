@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { loadRules } from "../src/content/load.js";
 import { type Answer, prune, startState, step, walk } from "../src/flow/engine.js";
 import { isResult } from "../src/flow/model.js";
-import { applicableCards, type CardView, citedCountries } from "../src/rights/evaluate.js";
+import { applicableCards, type CardView, citedCountries, needsSummary } from "../src/rights/evaluate.js";
 import { answersFor, type Profile } from "./helpers/profile.js";
 
 const { flows: set, cards: cardSet } = loadRules("flows");
@@ -275,5 +275,15 @@ describe("the new questions' words", () => {
         for (const [id, label] of Object.entries(legal[q]!.options))
           expect(label.length, `${lang} ${q}.${id}: ${label}`).toBeLessThanOrEqual(30);
     }
+  });
+});
+
+describe("the summary of needs", () => {
+  it("a woman who chose work but skipped what happened still sees work in her summary, as skipped", () => {
+    const answers = { ...profile({ "opening/country": "uz", "needs/areas": ["work"] }), "needs/work": { kind: "skipped" } as Answer };
+    const summary = needsSummary(set, answers);
+    expect(summary).toHaveLength(1);
+    expect(summary[0]?.answer).toEqual({ key: "common:answer.skipped" });
+    expect(needsSummary(set, { ...answers, "needs/areas": { kind: "value", value: ["none"] } })).toEqual([]);
   });
 });

@@ -103,6 +103,19 @@ describe("traces on the person's phone", () => {
     const shown = chat.messages().map((m) => m.text.split("\n")[0]);
     expect(shown.join("\n")).not.toContain(chat.t("opening:who.text"));
     expect(chat.labels()).toContain("🆘 Erase all now");
+    // An introduction moved on from, and a question gone back from, go too.
+    await chat.choose("opening", "country", "kz");
+    await chat.press("common:buttons.continue");
+    expect(everything(chat)).not.toContain(
+      chat
+        .t("legal:intro.text")
+        .replace(/<[^>]+>/g, "")
+        .split("\n")[0],
+    );
+    await chat.press("common:buttons.back");
+    // Back from the first case question: it is gone, and the introduction is open again.
+    expect(everything(chat)).not.toContain(chat.t("legal:outcome.text"));
+    expect(chat.messages().filter((m) => m.text.startsWith("The case"))).toHaveLength(1);
     await chat.press("🆘 Erase all now");
     expect(chat.messages().map((m) => m.text)).toEqual(["OK."]);
   });

@@ -70,6 +70,10 @@ export async function show(ctx: QadamContext, says: Say[], pressed?: number): Pr
       ctx.session.lastQuestion = await send(ctx, questionHtml(ctx, say.view), keyboard(ctx, say.view.buttons));
     }
   }
+  // Discreet mode: a screen moved on from without an answer (an introduction's "Continue", "Back")
+  // goes too, so the chat keeps only the screen now open.
+  const movedOn = says.some((s) => s.kind === "question" && !s.view.refresh) && says.every((s) => s.kind === "question");
+  if (ctx.session.discreet && pressed && movedOn) await eraseOne(ctx, pressed);
 }
 
 /**

@@ -46,6 +46,7 @@ export class Terminal {
   /** An API transformer that never reaches Telegram. */
   readonly transformer: Transformer = async (_prev, method, payload) => {
     const p = payload as Record<string, unknown>;
+    const erasedBefore = this.telegram.deleted.length;
     const answer = this.telegram.call(method, p);
     if (!answer.ok) {
       this.print(`[Telegram would refuse ${method}: ${answer.description}]`);
@@ -61,6 +62,10 @@ export class Terminal {
     if (method === "sendMessage" || method === "editMessageText" || method === "editMessageReplyMarkup") {
       if (shown) this.show(shown, method !== "sendMessage", method === "editMessageReplyMarkup");
     } else if (method === "answerCallbackQuery" && typeof p["text"] === "string" && p["text"]) this.print(`  » ${p["text"]}`);
+    else if (method === "deleteMessage" || method === "deleteMessages") {
+      // What a phone would no longer show.
+      this.print(`  ⌫ ${this.telegram.deleted.length - erasedBefore}`);
+    }
     if (method === "sendMessage")
       return {
         ok: true,
@@ -117,10 +122,13 @@ export class Terminal {
     }
     const text = line.trim();
     const command = /^\/\w+/.exec(text);
+    const messageId = this.nextId++;
+    // Telegram holds the person's message too, so the bot may erase it (revealing answers, /wipe).
+    this.telegram.received(messageId, chat.id, text);
     return {
       update_id: updateId,
       message: {
-        message_id: this.nextId++,
+        message_id: messageId,
         date: now(),
         chat,
         from,

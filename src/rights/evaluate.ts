@@ -68,7 +68,13 @@ export function needsSummary(set: FlowSet, answers: Readonly<Record<string, Answ
   for (const ref of walk(set, answers).path) {
     const node = nodeAt(set, ref);
     const a = answers[ref];
-    if (node.type !== "multi" || !node.summaryKey || a?.kind !== "value" || !Array.isArray(a.value)) continue;
+    if (node.type !== "multi" || !node.summaryKey) continue;
+    // An area chosen whose details were skipped is still a need: it is listed, as skipped.
+    if (a?.kind === "skipped") {
+      out.push({ label: { key: node.summaryKey }, answer: answerMsg(node, a) });
+      continue;
+    }
+    if (a?.kind !== "value" || !Array.isArray(a.value)) continue;
     const chosen = a.value.filter((id) => !node.options.find((o) => o.id === id)?.exclusive);
     if (chosen.length === 0) continue;
     out.push({ label: { key: node.summaryKey }, answer: answerMsg(node, { kind: "value", value: chosen }) });
