@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { loadContent } from "../src/content/load.js";
 import { flowToMermaid } from "../src/flow/mermaid.js";
+import { translate } from "../src/i18n/translate.js";
 import { parseTelegramHtml, splitHtml } from "../src/telegram/html.js";
 import { refusal } from "../src/telegram/rules.js";
 
@@ -63,5 +64,25 @@ describe("flows:graph", () => {
     expect(chart).toContain('opening__consent -->|"Not now"| opening__not_now');
     expect(chart).toContain('opening__country -->|"Kazakhstan / Uzbekistan"| legal__intro');
     expect(chart).toContain('legal__intro>"→ legal/intro"]');
+  });
+});
+
+describe("translations, remembered only where nothing is filled in", () => {
+  const { i18n } = loadContent("flows", "locales");
+  const t = i18n.getFixedT("ru");
+  it("a text with the person's words is translated afresh each time, and escaped", () => {
+    const a = translate(t, { key: "common:answer.value", params: { value: "+7 701 <555>" } });
+    const b = translate(t, { key: "common:answer.value", params: { value: "другое" } });
+    expect(a).toContain("+7 701 &lt;555&gt;");
+    expect(b).toContain("другое");
+    expect(b).not.toContain("701");
+  });
+  it("a text that asks for a global (how long answers are kept) follows it; a plain one is the same each time", () => {
+    const key = "common:pause";
+    expect(translate(t, key, undefined, { retention: "30 дней" })).toContain("30 дней");
+    expect(translate(t, key, undefined, { retention: "7 дней" })).toContain("7 дней");
+    expect(translate(t, "common:wipe.yes")).toBe(translate(t, "common:wipe.yes"));
+    // Another language has its own.
+    expect(translate(i18n.getFixedT("kk"), "common:wipe.yes")).toBe("Өшіру");
   });
 });

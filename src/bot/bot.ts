@@ -20,7 +20,7 @@ import { safety } from "./features/safety.js";
 import { staff } from "./features/staff.js";
 import { send } from "./send.js";
 import { track } from "./span.js";
-import { tr } from "./text.js";
+import { fixedT, tr } from "./text.js";
 
 /**
  * The bot object, before anything is installed: its API is what the referral delivery sends
@@ -86,7 +86,7 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
     ctx.deps = deps;
     // In a group (the staff chat) there is no session: each member reads in their Telegram language.
     ctx.lang = (ctx.chat?.type === "private" ? ctx.session.lang : undefined) ?? hintLanguage(ctx.from?.language_code);
-    ctx.t = deps.i18n.getFixedT(ctx.lang);
+    ctx.t = fixedT(deps, ctx.lang);
     ctx.params = {};
     track(ctx, ctx.message?.message_id);
     return next();

@@ -11,7 +11,33 @@ export function tr(ctx: QadamContext, msg: Msg | string, params?: Msg["params"])
 }
 
 export function globals(ctx: QadamContext): Record<string, string> {
-  return { ...ctx.params, retention: ctx.t("common:retention", { count: ctx.deps.retentionDays }) as string };
+  let retention = retentions.get(ctx.t);
+  if (retention === undefined) {
+    retention = ctx.t("common:retention", { count: ctx.deps.retentionDays }) as string;
+    retentions.set(ctx.t, retention);
+  }
+  return { ...ctx.params, retention };
 }
+/** "30 days", per language: the same in every text of every update. */
+const retentions = new WeakMap<QadamContext["t"], string>();
 
 export { localDate } from "../i18n/translate.js";
+
+/**
+ * The translation function for a language, made once and reused by every update: i18next makes a
+ * new one on each getFixedT, and the translation cache (i18n/translate.ts) is kept per function.
+ */
+export function fixedT(deps: Pick<QadamContext["deps"], "i18n">, lang: string): QadamContext["t"] {
+  let byLang = fixedTs.get(deps.i18n);
+  if (!byLang) {
+    byLang = new Map();
+    fixedTs.set(deps.i18n, byLang);
+  }
+  let t = byLang.get(lang);
+  if (!t) {
+    t = deps.i18n.getFixedT(lang);
+    byLang.set(lang, t);
+  }
+  return t;
+}
+const fixedTs = new WeakMap<object, Map<string, QadamContext["t"]>>();

@@ -21,6 +21,12 @@ export interface Msg {
  */
 export function translate(t: TFunction, msg: Msg | string, params?: Msg["params"], globals: Record<string, string> = {}): string {
   const m: Msg = typeof msg === "string" ? { key: msg, ...(params ? { params } : {}) } : msg;
+  // Most texts have nothing to fill in: translated once per language and context, then remembered.
+  // Only those: a text with a value in it (the person's words, a code) is never kept.
+  const cache = m.params ? undefined : cacheFor(t);
+  const cacheKey = `${m.key}\u0000${m.context ?? ""}`;
+  const hit = cache?.get(cacheKey);
+  if (typeof hit === "string") return hit;
   const values: Record<string, string | number> = { ...globals };
   for (const [k, v] of Object.entries(m.params ?? {})) {
     values[k] =
@@ -33,7 +39,27 @@ export function translate(t: TFunction, msg: Msg | string, params?: Msg["params"
             : translate(t, v, undefined, globals);
   }
   if (m.context) values["context"] = m.context;
-  return t(m.key, values) as string;
+  const text = t(m.key, values) as string;
+  if (cache && hit === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    // The text as written, before anything is filled in: if nothing can be, it is the same for all.
+    const raw = t(m.key, { ...(m.context ? { context: m.context } : {}), skipInterpolation: true }) as string;
+    cache.set(cacheKey, raw.includes("{{") || raw.includes("$t(") ? null : text);
+  }
+  return text;
+}
+
+/** Per translation function (one per language, made once): texts with nothing to fill in; null: one that has. */
+const caches = new WeakMap<TFunction, Map<string, string | null>>();
+/** Far above the number of keys × contexts; a bound all the same. */
+const CACHE_LIMIT = 20_000;
+function cacheFor(t: TFunction): Map<string, string | null> {
+  let cache = caches.get(t);
+  if (!cache) {
+    cache = new Map();
+    caches.set(t, cache);
+  }
+  return cache;
 }
 
 /** YYYY-MM-DD → DD.MM.YYYY, the way dates are written in all five languages' countries. */

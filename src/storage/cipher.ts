@@ -7,6 +7,7 @@
  * so a new key can be put first and old sessions stay readable until they expire.
  */
 
+import { randomBytes } from "node:crypto";
 import type { StorageAdapter } from "grammy";
 import sodium from "libsodium-wrappers";
 
@@ -63,7 +64,8 @@ export function newSecret(): string {
 
 export function encryptValue(keyring: Keyring, storageKey: string, plaintext: string): string {
   const { id, key } = keyring.current;
-  const nonce = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  // One call to the system's CSPRNG: libsodium.js would ask WebCrypto for 4 bytes at a time.
+  const nonce = randomBytes(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad(id, storageKey), null, nonce, key);
   return `v1.${id}.${sodium.to_base64(nonce, B64())}.${sodium.to_base64(ct, B64())}`;
 }

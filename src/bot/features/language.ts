@@ -10,7 +10,7 @@ import type { QadamContext } from "../context.js";
 import { languageMenu } from "../keyboards.js";
 import { runInterview } from "../runner.js";
 import { closePressed, send } from "../send.js";
-import { tr } from "../text.js";
+import { fixedT, tr } from "../text.js";
 
 export const language = new Composer<QadamContext>();
 const pm = language.chatType("private");
@@ -52,7 +52,7 @@ pm.callbackQuery(LANGUAGE_DATA, async (ctx) => {
   const had = ctx.session.lang !== undefined;
   ctx.session.lang = lang;
   ctx.lang = lang;
-  ctx.t = ctx.deps.i18n.getFixedT(lang);
+  ctx.t = fixedT(ctx.deps, lang);
   if (!(await closePressed(ctx, `✓ ${tr(ctx, `common:language.names.${lang}`)}`))) return;
   if (had && ctx.session.interview) await send(ctx, tr(ctx, "common:language.changed"));
   await runInterview(ctx, { type: "current" });
