@@ -11,15 +11,24 @@ export function tr(ctx: QadamContext, msg: Msg | string, params?: Msg["params"])
 }
 
 export function globals(ctx: QadamContext): Record<string, string> {
-  let retention = retentions.get(ctx.t);
-  if (retention === undefined) {
-    retention = ctx.t("common:retention", { count: ctx.deps.retentionDays }) as string;
-    retentions.set(ctx.t, retention);
-  }
-  return { ...ctx.params, retention };
+  return { ...ctx.params, retention: retentionText(ctx, ctx.deps.retentionDays) };
 }
-/** "30 days", per language: the same in every text of every update. */
-const retentions = new WeakMap<QadamContext["t"], string>();
+
+/** "30 days" in the chat's language: the same in every text of every update, so made once. */
+export function retentionText(ctx: QadamContext, days: number): string {
+  let byDays = retentions.get(ctx.t);
+  if (!byDays) {
+    byDays = new Map();
+    retentions.set(ctx.t, byDays);
+  }
+  let text = byDays.get(days);
+  if (text === undefined) {
+    text = ctx.t("common:retention", { count: days }) as string;
+    byDays.set(days, text);
+  }
+  return text;
+}
+const retentions = new WeakMap<QadamContext["t"], Map<number, string>>();
 
 export { localDate } from "../i18n/translate.js";
 

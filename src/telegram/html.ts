@@ -76,6 +76,8 @@ export const plain = (html: string) =>
  * person's long answer full of quotes (each `"` is six characters escaped) still arrives whole.
  */
 export function splitHtml(html: string, limit: number = LIMITS.text): string[] {
+  // Most messages fit: what shows is never longer than the HTML that makes it.
+  if (html.length > 0 && html.length <= limit) return [html];
   const tokens = html.match(/<[^>]*>|&#?\w+;|[\s\S]/gu) ?? [];
   const width = (t: string) => (t.startsWith("<") ? 0 : t.length > 1 && t.startsWith("&") ? decodedWidth(t) : t.length);
   // The tags open before each token, as written (so `<a href="…">` reopens with its link).

@@ -19,7 +19,7 @@ import { runInterview } from "../runner.js";
 
 import { closePressed, send } from "../send.js";
 import { show } from "../show.js";
-import { localDate, tr } from "../text.js";
+import { localDate, retentionText, tr } from "../text.js";
 
 export const referral = new Composer<QadamContext>();
 const pm = referral.chatType("private");
@@ -27,7 +27,7 @@ const pm = referral.chatType("private");
 /** Values the referral texts ask for: who will read it, how long it is kept. */
 function referralParams(ctx: QadamContext, state: InterviewState): void {
   const refs = ctx.deps.referrals;
-  ctx.params["referral_retention"] = ctx.t("common:retention", { count: refs.retentionDays }) as string;
+  ctx.params["referral_retention"] = retentionText(ctx, refs.retentionDays);
   const node = ctx.deps.flows.nodes.get(state.node);
   if (!node || node.flow !== flowOf(ctx.deps.flows, "referral").id) return;
   if (node.type === "choice" && node.review) ctx.session.pendingCode ??= newReceiptCode();
