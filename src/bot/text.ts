@@ -2,7 +2,7 @@
  * Translation for one chat: the chat's language, the values every text may ask for (how long
  * answers are kept), and what the bot set for this update in ctx.params.
  */
-import { type Msg, translate } from "../i18n/translate.js";
+import { type Msg, translate, fixedT as translationFor } from "../i18n/translate.js";
 import type { QadamContext } from "./context.js";
 
 /** Translates for this chat, with the chat's globals (retention; and what the bot set in ctx.params). */
@@ -32,21 +32,5 @@ const retentions = new WeakMap<QadamContext["t"], Map<number, string>>();
 
 export { localDate } from "../i18n/translate.js";
 
-/**
- * The translation function for a language, made once and reused by every update: i18next makes a
- * new one on each getFixedT, and the translation cache (i18n/translate.ts) is kept per function.
- */
-export function fixedT(deps: Pick<QadamContext["deps"], "i18n">, lang: string): QadamContext["t"] {
-  let byLang = fixedTs.get(deps.i18n);
-  if (!byLang) {
-    byLang = new Map();
-    fixedTs.set(deps.i18n, byLang);
-  }
-  let t = byLang.get(lang);
-  if (!t) {
-    t = deps.i18n.getFixedT(lang);
-    byLang.set(lang, t);
-  }
-  return t;
-}
-const fixedTs = new WeakMap<object, Map<string, QadamContext["t"]>>();
+/** The translation function for a language, made once (see i18n/translate.ts). */
+export const fixedT = (deps: Pick<QadamContext["deps"], "i18n">, lang: string): QadamContext["t"] => translationFor(deps.i18n, lang);

@@ -3,7 +3,7 @@
  * parameters), and their translation into Telegram HTML. Translation happens at the edges (the
  * bot, the dossier), never inside flow/ or referrals/ logic: they only name what to say.
  */
-import type { TFunction } from "i18next";
+import type { i18n, TFunction } from "i18next";
 import { escapeHtml } from "../telegram/html.js";
 
 /** A message to translate: an i18n key and its parameters. Raw strings in params are user text. */
@@ -64,3 +64,22 @@ function cacheFor(t: TFunction): Map<string, string | null> {
 
 /** YYYY-MM-DD → DD.MM.YYYY, the way dates are written in all five languages' countries. */
 export const localDate = (iso: string): string => iso.split("-").reverse().join(".");
+
+/**
+ * The translation function for a language, made once per i18n instance and reused: i18next makes a
+ * new one on each getFixedT, and the translation cache above is kept per function.
+ */
+export function fixedT(i18n: i18n, lang: string): TFunction {
+  let byLang = fixedTs.get(i18n);
+  if (!byLang) {
+    byLang = new Map();
+    fixedTs.set(i18n, byLang);
+  }
+  let t = byLang.get(lang);
+  if (!t) {
+    t = i18n.getFixedT(lang);
+    byLang.set(lang, t);
+  }
+  return t;
+}
+const fixedTs = new WeakMap<i18n, Map<string, TFunction>>();

@@ -110,6 +110,29 @@ function notDelivered(e: unknown): boolean {
 }
 
 /** A delivery whose outcome is unknown: the triage desk is told; it is never sent blindly again. */
+/** The keys BullMQ 5 keeps per queue (besides each job's hash, its logs and its lock, which expires by itself). */
+const BULL_KEYS = [
+  "id",
+  "meta",
+  "events",
+  "wait",
+  "paused",
+  "active",
+  "delayed",
+  "prioritized",
+  "completed",
+  "failed",
+  "stalled",
+  "stalled-check",
+  "marker",
+  "pc",
+  "limiter",
+  "metrics:completed",
+  "metrics:failed",
+  "metrics:completed:data",
+  "metrics:failed:data",
+];
+
 export class MaybeDelivered extends UnrecoverableError {}
 
 /**
@@ -214,41 +237,36 @@ export class QueueDispatcher implements Dispatcher {
         },
       })),
     );
-    await this.expireQueueKeys();
+    await this.expireQueueKeys(recipients.map((recipient) => `ref-${code}-${recipient}`));
   }
 
   /**
-   * BullMQ's own keys (its counters, settings, events, failed jobs) have no expiry: give each the
-   * referrals' lifetime, renewed with every new delivery, so nothing of a referral outlives it.
+   * BullMQ's own keys (its counters, settings, events, lists) and the new jobs' hashes have no
+   * expiry: give each the referrals' lifetime, renewed with every new delivery, so nothing of a
+   * referral outlives it. Named, not scanned: one round trip, however long the queue.
    */
-  private async expireQueueKeys(): Promise<void> {
-    let cursor = "0";
-    do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", `bull:${QUEUE}:*`, "COUNT", 200);
-      cursor = next;
-      if (keys.length) {
-        const m = this.redis.multi();
-        for (const k of keys) m.expire(k, this.opts.keepSeconds);
-        await m.exec();
-      }
-    } while (cursor !== "0");
+  private async expireQueueKeys(jobIds: string[]): Promise<void> {
+    const m = this.redis.multi();
+    for (const k of [...BULL_KEYS, ...jobIds, ...jobIds.map((id) => `${id}:logs`)]) m.expire(`bull:${QUEUE}:${k}`, this.opts.keepSeconds);
+    await m.exec();
   }
 
   async dispatchGrant(code: string, recipient: string, keyId: string): Promise<void> {
     // Its own job id and "sent" marker: a first delivery to this partner (say, before a key was
     // replaced) must not block this one. Like every delivery job, it is gone when the envelope is.
+    const grantJob = `ref-${code}-${recipient}-grant-${keyId}`;
     await this.queue.add(
       "deliver",
       { code, recipient, grant: keyId },
       {
-        jobId: `ref-${code}-${recipient}-grant-${keyId}`,
+        jobId: grantJob,
         attempts: ATTEMPTS,
         backoff: { type: "qadam" },
         removeOnComplete: true,
         removeOnFail: { age: this.opts.keepSeconds },
       },
     );
-    await this.expireQueueKeys();
+    await this.expireQueueKeys([grantJob]);
   }
 
   /** Starts the worker (in the bot process; or separately, any number of them). */
