@@ -3,6 +3,7 @@
  * unreadable value means a fresh start rather than a crash.
  */
 import { MemorySessionStorage } from "grammy";
+import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { cryptoReady, decryptValue, EncryptedStorage, encryptValue, newKeyEntry, parseKeyring } from "../src/storage/cipher.js";
@@ -26,7 +27,7 @@ describe("encrypted session storage", () => {
     const rotated = new EncryptedStorage<number>(inner, parseKeyring(`${newKeyEntry("k2")},${k1}`));
     expect(await rotated.read("s")).toBe(7);
     await rotated.write("s", 8);
-    expect(inner.read("s")!.startsWith("v1.k2.")).toBe(true);
+    expect(inner.read("s")!.startsWith("v2.k2.")).toBe(true);
   });
 
   it("refuses a value moved to another person's key, changed, or sealed with an unknown key", async () => {
@@ -50,9 +51,30 @@ describe("encrypted session storage", () => {
     await new EncryptedStorage<{ answers: number }>(inner, parseKeyring(k1)).write("s", { answers: 12 });
     const early = new EncryptedStorage<{ answers: number }>(inner, parseKeyring(newKeyEntry("k2")));
     await expect(early.read("s")).rejects.toThrow(/"k1", which is not in SESSION_KEYS/);
-    expect(inner.read("s")!.startsWith("v1.k1.")).toBe(true); // untouched
+    expect(inner.read("s")!.startsWith("v2.k1.")).toBe(true); // untouched
     const fixed = new EncryptedStorage<{ answers: number }>(inner, parseKeyring(`${newKeyEntry("k2")},${k1}`));
     expect(await fixed.read("s")).toEqual({ answers: 12 });
+  });
+
+  it("a session saved before the compact format (v1) still opens, and is written back compact and smaller", async () => {
+    const entry = newKeyEntry("k1");
+    const ring = parseKeyring(entry);
+    const value = JSON.stringify({
+      lang: "ru",
+      interview: { answers: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`needs/q${i}`, { kind: "value", value: "yes" }])) },
+    });
+    // A v1 value, as the earlier code wrote it.
+    const nonce = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(value, "qadam-session|k1|qadam:s:old", null, nonce, ring.current.key);
+    const b64 = (b: Uint8Array) => sodium.to_base64(b, sodium.base64_variants.URLSAFE_NO_PADDING);
+    const v1 = `v1.k1.${b64(nonce)}.${b64(ct)}`;
+    expect(decryptValue(ring, "qadam:s:old", v1)).toBe(value);
+    const v2 = encryptValue(ring, "qadam:s:old", value);
+    expect(v2.startsWith("v2.k1.")).toBe(true);
+    expect(v2.length).toBeLessThan(v1.length / 2);
+    expect(decryptValue(ring, "qadam:s:old", v2)).toBe(value);
+    // A v2 value relabelled v1 (or the other way round) does not open.
+    expect(decryptValue(ring, "qadam:s:old", v2.replace(/^v2/, "v1"))).toBeInstanceOf(Error);
   });
 
   it("explains a malformed key setting", () => {

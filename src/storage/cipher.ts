@@ -8,6 +8,7 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { StorageAdapter } from "grammy";
 import sodium from "libsodium-wrappers";
 
@@ -62,30 +63,51 @@ export function newSecret(): string {
   return sodium.to_base64(sodium.randombytes_buf(32), B64());
 }
 
+/**
+ * Seals a value: `v2.<key id>.<nonce ‖ ciphertext, base64url>`, the plaintext deflated first (a
+ * session's JSON repeats its field names: it shrinks to about a third). Bound to its key name
+ * (and the format) as associated data, so a value cannot be moved to another key.
+ */
 export function encryptValue(keyring: Keyring, storageKey: string, plaintext: string): string {
   const { id, key } = keyring.current;
   // One call to the system's CSPRNG: libsodium.js would ask WebCrypto for 4 bytes at a time.
   const nonce = randomBytes(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-  const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad(id, storageKey), null, nonce, key);
-  return `v1.${id}.${sodium.to_base64(nonce, B64())}.${sodium.to_base64(ct, B64())}`;
+  const packed = deflateRawSync(Buffer.from(plaintext, "utf8"));
+  const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(packed, ad("v2", id, storageKey), null, nonce, key);
+  return `v2.${id}.${Buffer.concat([nonce, ct]).toString("base64url")}`;
 }
 
-/** The plaintext, or an Error saying why it cannot be read (unknown key, tampering, bad format). */
+/** The plaintext, or an Error saying why it cannot be read (unknown key, tampering, bad format). Reads v1 values too. */
 export function decryptValue(keyring: Keyring, storageKey: string, stored: string): string | Error {
   const parts = stored.split(".");
-  if (parts.length !== 4 || parts[0] !== "v1") return new Error("not an encrypted session value");
-  const [, id, nonce, ct] = parts as [string, string, string, string];
+  const v1 = parts.length === 4 && parts[0] === "v1";
+  const v2 = parts.length === 3 && parts[0] === "v2";
+  if (!v1 && !v2) return new Error("not an encrypted session value");
+  const id = parts[1] ?? "";
   const key = keyring.byId.get(id);
   if (!key) return new MissingKey(id);
   try {
-    const pt = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+    if (v1) {
+      const [, , nonce, ct] = parts as [string, string, string, string];
+      const pt = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        null,
+        sodium.from_base64(ct, B64()),
+        ad("v1", id, storageKey),
+        sodium.from_base64(nonce, B64()),
+        key,
+      );
+      return sodium.to_string(pt);
+    }
+    const body = Buffer.from(parts[2] ?? "", "base64url");
+    const n = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    const packed = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
       null,
-      sodium.from_base64(ct, B64()),
-      ad(id, storageKey),
-      sodium.from_base64(nonce, B64()),
+      body.subarray(n),
+      ad("v2", id, storageKey),
+      body.subarray(0, n),
       key,
     );
-    return sodium.to_string(pt);
+    return inflateRawSync(packed).toString("utf8");
   } catch {
     return new Error("the value does not decrypt (wrong key, or changed)");
   }
@@ -101,7 +123,9 @@ export class MissingKey extends Error {
   }
 }
 
-const ad = (keyId: string, storageKey: string) => `qadam-session|${keyId}|${storageKey}`;
+/** v1 values were bound to `qadam-session|…` (kept, so they still open); v2 names its format too. */
+const ad = (format: "v1" | "v2", keyId: string, storageKey: string) =>
+  format === "v1" ? `qadam-session|${keyId}|${storageKey}` : `qadam-session|v2|${keyId}|${storageKey}`;
 
 /**
  * A grammY storage adapter that encrypts every value before handing it to `inner` (Redis or
