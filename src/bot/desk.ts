@@ -13,7 +13,7 @@ import { type Api, GrammyError } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
 import type { i18n } from "i18next";
 import type { Lang } from "../i18n/index.js";
-import { localDate, type Msg, translate } from "../i18n/translate.js";
+import { fixedT, localDate, type Msg, translate } from "../i18n/translate.js";
 import type { Logger } from "../logger.js";
 import type { Directory, Partner } from "../referrals/partners.js";
 import type { RecordPatch, ReferralRecord, ReferralStore, Status } from "../referrals/store.js";
@@ -89,7 +89,7 @@ export class Desk {
   }
 
   t(lang: string, msg: Msg | string, params?: Msg["params"]): string {
-    return translate(this.d.i18n.getFixedT(lang), msg, params);
+    return translate(fixedT(this.d.i18n, lang), msg, params);
   }
 
   partnerName(id: string | undefined): string {

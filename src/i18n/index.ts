@@ -1,8 +1,8 @@
 /**
  * Languages and translations. One i18next instance is loaded once from `locales/<lng>/*.json`
  * (i18next JSON v4, one namespace per file; `_meta.json` is the review state, not a namespace).
- * Each update gets its own `getFixedT(lang)`: never `changeLanguage`, which would race between
- * chats handled at the same time.
+ * Each update uses the fixed `t` of its language (`fixedT` in translate.ts, made once per language):
+ * never `changeLanguage`, which would race between chats handled at the same time.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
