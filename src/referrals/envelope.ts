@@ -12,6 +12,7 @@
  *
  * Nothing here keeps the data key: once sealed, the server cannot read the referral.
  */
+import { randomBytes } from "node:crypto";
 import sodium from "libsodium-wrappers";
 import { z } from "zod";
 import { OpenError, parseJson } from "./errors.js";
@@ -71,7 +72,8 @@ export function seal(
   recipients: Recipient[],
   signer: { publicKey: Uint8Array; privateKey: Uint8Array },
 ): Envelope {
-  const dataKey = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
+  // Random bytes from the system's CSPRNG in one call each (libsodium.js asks for 4 bytes at a time).
+  const dataKey = randomBytes(sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
   try {
     const header: Envelope["header"] = {
       code: meta.code,
@@ -81,7 +83,7 @@ export function seal(
       signer: { keyId: keyId(signer.publicKey), publicKey: toB64(signer.publicKey) },
       alg: ALG,
     };
-    const nonce = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    const nonce = randomBytes(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
     const ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(JSON.stringify(dossier), canonical(header), null, nonce, dataKey);
     const keys = recipients.map((r) => ({ keyId: keyId(r.publicKey), sealed: toB64(sodium.crypto_box_seal(dataKey, r.publicKey)) }));
     const unsigned = { header, nonce: toB64(nonce), ciphertext: toB64(ciphertext), keys };
