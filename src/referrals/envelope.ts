@@ -12,7 +12,6 @@
  *
  * Nothing here keeps the data key: once sealed, the server cannot read the referral.
  */
-import { randomBytes } from "node:crypto";
 import sodium from "libsodium-wrappers";
 import { z } from "zod";
 import { OpenError, parseJson } from "./errors.js";
@@ -62,6 +61,8 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+const randomBytes = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
+
 const signedBytes = (e: Pick<Envelope, "header" | "nonce" | "ciphertext" | "keys">) =>
   `${ENVELOPE_FORMAT}/1\n${canonical(e.header)}\n${e.nonce}\n${e.ciphertext}\n${canonical(e.keys)}`;
 
@@ -72,7 +73,8 @@ export function seal(
   recipients: Recipient[],
   signer: { publicKey: Uint8Array; privateKey: Uint8Array },
 ): Envelope {
-  // Random bytes from the system's CSPRNG in one call each (libsodium.js asks for 4 bytes at a time).
+  // Random bytes from Web Crypto in one call each (libsodium.js asks for 4 bytes at a time). Web
+  // Crypto, not node:crypto: this module also runs in the lawyers' offline page.
   const dataKey = randomBytes(sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
   try {
     const header: Envelope["header"] = {
