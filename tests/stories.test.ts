@@ -266,3 +266,19 @@ describe("the opening of the interview", () => {
     expect(bot.api.calls).toEqual([]);
   });
 });
+
+describe("the command menu", () => {
+  it("a relative whose phone is set to Russian chooses Ўзбекча: the menu in this chat turns Uzbek Cyrillic", async () => {
+    const b = await testBot();
+    const chat = new Chat(b, 8801, "ru");
+    await chat.say("/start");
+    chat.lang = "uz-Cyrl";
+    await chat.press("common:language.names.uz-Cyrl");
+    const set = b.api.calls.filter((c) => c.method === "setMyCommands");
+    expect(set).toHaveLength(1);
+    expect(set[0]?.payload["scope"]).toEqual({ type: "chat", chat_id: 8801 });
+    const menu = set[0]?.payload["commands"] as { command: string; description: string }[];
+    expect(menu.find((c) => c.command === "delete")?.description).toBe(chat.t("common:commands.delete"));
+    expect(menu.find((c) => c.command === "delete")?.description).toMatch(/[ЎўҚқҒғҲҳ]|[а-я]/);
+  });
+});

@@ -9,6 +9,7 @@ import type { LanguageCode, UserFromGetMe } from "grammy/types";
 import type { Redis } from "ioredis";
 import { hintLanguage, LANGS } from "../i18n/index.js";
 import { SESSION_PREFIX } from "../storage/keys.js";
+import { commandMenu } from "./commands.js";
 import type { BotDeps, QadamContext, SessionData } from "./context.js";
 import { help } from "./features/help.js";
 import { interview } from "./features/interview.js";
@@ -133,26 +134,10 @@ const answerEveryCallback: Middleware<QadamContext> = async (ctx, next) => {
 
 /** The command menu in each language (Telegram takes two-letter codes: uz shows Latin Uzbek). */
 export async function registerCommands(bot: Bot<QadamContext>, deps: Pick<BotDeps, "i18n">): Promise<void> {
-  const names = [
-    "start",
-    "back",
-    "mydata",
-    "status",
-    "pause",
-    "language",
-    "restart",
-    "delete",
-    "wipe",
-    "panic",
-    "discreet",
-    "verify",
-    "help",
-  ];
   for (const lang of [...LANGS, undefined]) {
     if (lang === "uz-Cyrl") continue;
     const t = deps.i18n.getFixedT(lang ?? "en");
-    const commands = names.map((c) => ({ command: c, description: t(`common:commands.${c}`) as string }));
-    await bot.api.setMyCommands(commands, lang ? { language_code: lang.slice(0, 2) as LanguageCode } : {});
+    await bot.api.setMyCommands(commandMenu(t), lang ? { language_code: lang.slice(0, 2) as LanguageCode } : {});
   }
 }
 

@@ -6,6 +6,7 @@
 import { Composer } from "grammy";
 import { hintLanguage } from "../../i18n/index.js";
 import { CALLBACKS, decodeLanguage, LANGUAGE_DATA } from "../callbacks.js";
+import { commandMenu } from "../commands.js";
 import type { QadamContext } from "../context.js";
 import { languageMenu } from "../keyboards.js";
 import { runInterview } from "../runner.js";
@@ -54,6 +55,10 @@ pm.callbackQuery(LANGUAGE_DATA, async (ctx) => {
   ctx.lang = lang;
   ctx.t = fixedT(ctx.deps, lang);
   if (!(await closePressed(ctx, `✓ ${tr(ctx, `common:language.names.${lang}`)}`))) return;
+  // The command menu in this chat follows the language chosen here, not the phone's.
+  await ctx.api
+    .setMyCommands(commandMenu(ctx.t), { scope: { type: "chat", chat_id: ctx.chat.id } })
+    .catch((e: Error) => ctx.deps.logger.warn({ err: e.message }, "command menu not set"));
   if (had && ctx.session.interview) await send(ctx, tr(ctx, "common:language.changed"));
   await runInterview(ctx, { type: "current" });
 });
