@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Chat, type TestBot, testBot } from "./helpers/chat.js";
-import { walkToResult } from "./helpers/profile.js";
+import { sendThroughQadam, walkToResult } from "./helpers/profile.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
 
 let redis: TestRedis;
@@ -144,18 +144,7 @@ describe("sessions in Redis", () => {
     const chat = new Chat(b, 700_005, "en");
     await chat.startIn("en");
     await walkToResult(chat, b.app.deps.flows, { "opening/who": "self", "opening/country": "kz", "legal/outcome": "acquitted" });
-    await chat.choose("needs", "result", "refer");
-    await chat.choose("referral", "consent", "agree");
-    await chat.choose("referral", "contact", "qadam");
-    await chat.choose("referral", "keep", "delete");
-    await chat.choose("referral", "review", "send");
-    const code =
-      /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(
-        chat
-          .messages()
-          .map((m) => m.text)
-          .join("\n"),
-      )?.[0] ?? "";
+    const code = await sendThroughQadam(chat);
     await new Promise((r) => setTimeout(r, 200));
     await redis.down();
     release();

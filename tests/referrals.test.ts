@@ -323,27 +323,25 @@ describe("referrals on Redis and Telegram", () => {
     writeFileSync(join(folder, "r.qadam"), envelope);
     const uz = JSON.parse(readFileSync("examples/keys/uz-defence.secret.json", "utf8")).publicKey;
     const verifyKey = toB64(b.app.deps.referrals!.signer.publicKey);
-    expect(
-      (
-        await tool(
-          "src/cli/referral-grant.ts",
-          [
-            join(folder, "r.qadam"),
-            "--key",
-            "examples/keys/triage.secret.json",
-            "--verify",
-            verifyKey,
-            "--to",
-            uz,
-            "--name",
-            "uz_defence",
-            "--out",
-            join(folder, "g.qadam"),
-          ],
-          {},
-        )
-      ).code,
-    ).toBe(0);
+    const granted = await tool(
+      "src/cli/referral-grant.ts",
+      [
+        join(folder, "r.qadam"),
+        "--key",
+        "examples/keys/triage.secret.json",
+        "--verify",
+        verifyKey,
+        "--to",
+        uz,
+        "--name",
+        "uz_defence",
+        "--out",
+        join(folder, "g.qadam"),
+      ],
+      {},
+    );
+    // On failure, say why (the tool's own message).
+    expect({ code: granted.code, err: granted.err }).toEqual({ code: 0, err: expect.any(String) });
     const attached = await tool("src/cli/referral-attach.ts", [join(folder, "g.qadam"), "--to", "uz_defence"], env);
     expect(attached.err).toBe("");
     await waitFor(() => b.api.documents.some((d) => d.chatId === -1000004 && d.caption.includes(code)), 15_000);

@@ -14,7 +14,7 @@ import { grant, parseEnvelope, withGrant } from "../src/referrals/envelope.js";
 import { fromB64, parseKeyFile, signingKeyFromSeed } from "../src/referrals/keys.js";
 import { statsCsv, statsTable } from "../src/triage/stats.js";
 import { Chat, type TestBot, testBot } from "./helpers/chat.js";
-import { walkToResult } from "./helpers/profile.js";
+import { sendThroughQadam, walkToResult } from "./helpers/profile.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
 
 const STAFF_CHAT = -1000001;
@@ -147,18 +147,7 @@ async function person(b: TestBot, id: number): Promise<{ chat: Chat; code: strin
     "needs/health": ["urgent"],
     "needs/ill_treated": "no",
   });
-  await chat.choose("needs", "result", "refer");
-  await chat.choose("referral", "consent", "agree");
-  await chat.choose("referral", "contact", "qadam");
-  await chat.choose("referral", "keep", "delete");
-  await chat.choose("referral", "review", "send");
-  const code =
-    /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(
-      chat
-        .messages()
-        .map((m) => m.text)
-        .join("\n"),
-    )?.[0] ?? "";
+  const code = await sendThroughQadam(chat);
   expect(code).not.toBe("");
   return { chat, code };
 }

@@ -47,3 +47,23 @@ export async function walkToResult(chat: Chat, flows: FlowSet, given: Profile): 
     else await chat.say(String(a.value));
   }
 }
+
+/** The receipt code shown in the chat (the latest one), or "" if none was. */
+export function receiptCode(chat: Chat): string {
+  const codes = chat
+    .messages()
+    .map((m) => m.text)
+    .join("\n")
+    .match(/QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/g);
+  return codes?.at(-1) ?? "";
+}
+
+/** From the result: refer, agree, be reached "here, through Qadam", delete the answers, send. Returns the code. */
+export async function sendThroughQadam(chat: Chat): Promise<string> {
+  await chat.choose("needs", "result", "refer");
+  await chat.choose("referral", "consent", "agree");
+  await chat.choose("referral", "contact", "qadam");
+  await chat.choose("referral", "keep", "delete");
+  await chat.choose("referral", "review", "send");
+  return receiptCode(chat);
+}
