@@ -5,6 +5,7 @@
 import { Composer } from "grammy";
 import { startState } from "../../flow/engine.js";
 import { CALLBACKS } from "../callbacks.js";
+import { askToConfirm } from "../confirm.js";
 import type { QadamContext } from "../context.js";
 import { choices } from "../keyboards.js";
 import { runInterview } from "../runner.js";
@@ -15,24 +16,16 @@ import { answerList } from "../views.js";
 export const privacy = new Composer<QadamContext>();
 const pm = privacy.chatType("private");
 
-const askDelete = (ctx: QadamContext) =>
-  send(
-    ctx,
-    tr(ctx, "common:delete.confirm"),
-    choices(ctx, [
-      ["common:delete.yes", CALLBACKS.delete.yes],
-      ["common:delete.no", CALLBACKS.delete.no],
-    ]),
-  );
-const askRestart = (ctx: QadamContext) =>
-  send(
-    ctx,
-    tr(ctx, "common:restart.confirm"),
-    choices(ctx, [
-      ["common:restart.yes", CALLBACKS.restart.yes],
-      ["common:restart.no", CALLBACKS.restart.no],
-    ]),
-  );
+const askDelete = askToConfirm(
+  "common:delete.confirm",
+  ["common:delete.yes", CALLBACKS.delete.yes],
+  ["common:delete.no", CALLBACKS.delete.no],
+);
+const askRestart = askToConfirm(
+  "common:restart.confirm",
+  ["common:restart.yes", CALLBACKS.restart.yes],
+  ["common:restart.no", CALLBACKS.restart.no],
+);
 
 pm.command("delete", askDelete);
 pm.command("restart", askRestart);

@@ -8,6 +8,7 @@
  */
 import { Composer } from "grammy";
 import { CALLBACKS } from "../callbacks.js";
+import { askToConfirm } from "../confirm.js";
 import type { QadamContext } from "../context.js";
 import { choices } from "../keyboards.js";
 import { runInterview } from "../runner.js";
@@ -18,15 +19,7 @@ import { tr } from "../text.js";
 export const safety = new Composer<QadamContext>();
 const pm = safety.chatType("private");
 
-const askWipe = (ctx: QadamContext) =>
-  send(
-    ctx,
-    tr(ctx, "common:wipe.confirm"),
-    choices(ctx, [
-      ["common:wipe.yes", CALLBACKS.wipe.yes],
-      ["common:wipe.no", CALLBACKS.wipe.no],
-    ]),
-  );
+const askWipe = askToConfirm("common:wipe.confirm", ["common:wipe.yes", CALLBACKS.wipe.yes], ["common:wipe.no", CALLBACKS.wipe.no]);
 
 pm.command("wipe", askWipe);
 pm.callbackQuery(CALLBACKS.wipe.ask, askWipe);
