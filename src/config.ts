@@ -58,6 +58,32 @@ const schema = z
     START_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
     /** The phrase the NGO publishes, printed by /verify, so people can tell the real bot from look-alikes. */
     VERIFY_PHRASE: z.string().min(4).max(200).optional(),
+    /**
+     * Webhook mode: the public HTTPS address Telegram posts updates to (behind your proxy). Without
+     * it, Qadam long-polls. Several instances may share one Redis only in webhook mode.
+     */
+    WEBHOOK_URL: z.url().optional(),
+    /** The secret Telegram sends with every update (X-Telegram-Bot-Api-Secret-Token); required with WEBHOOK_URL. */
+    WEBHOOK_SECRET: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16 to 256 letters, digits, _ or - (e.g. openssl rand -hex 32)")
+      .optional(),
+    /** Where the webhook server listens (the proxy forwards WEBHOOK_URL here). */
+    WEBHOOK_HOST: z.string().default("0.0.0.0"),
+    WEBHOOK_PORT: z.coerce.number().int().min(1).max(65_535).default(8080),
+    /**
+     * /healthz and /metrics (Prometheus). On Telegram they are served on 9464 unless set; in the
+     * local chat only when set. 0 turns them off. Keep the port private: it is for the operator.
+     */
+    OPS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+    OPS_HOST: z.string().default("127.0.0.1"),
+    /** Redis behind Sentinel: `host:port,host:port`; REDIS_URL then gives the password and database only. */
+    REDIS_SENTINELS: z
+      .string()
+      .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, "must be host:port, comma-separated")
+      .optional(),
+    /** The Sentinel master group's name (required with REDIS_SENTINELS). */
+    REDIS_SENTINEL_NAME: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
     const persistent = c.BOT_TOKEN !== undefined || c.REDIS_URL !== undefined;
@@ -89,6 +115,16 @@ const schema = z
         path: ["REDIS_URL"],
         message: "is required when BOT_TOKEN is set: without Redis every answer, and every referral's status, is lost at the next restart",
       });
+    if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET)
+      ctx.addIssue({
+        code: "custom",
+        path: ["WEBHOOK_SECRET"],
+        message: "is required when WEBHOOK_URL is set: without it anyone who finds the address can post updates",
+      });
+    if (c.WEBHOOK_URL && !c.WEBHOOK_URL.startsWith("https://"))
+      ctx.addIssue({ code: "custom", path: ["WEBHOOK_URL"], message: "must start with https:// (Telegram posts only over HTTPS)" });
+    if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME)
+      ctx.addIssue({ code: "custom", path: ["REDIS_SENTINEL_NAME"], message: "is required when REDIS_SENTINELS is set" });
     if (c.BOT_TOKEN && !c.TRIAGE_PUBLIC_KEY)
       ctx.addIssue({
         code: "custom",
@@ -145,3 +181,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, throwaway: Thro
   if (BOT_TOKEN && REDIS_URL && TRIAGE_PUBLIC_KEY) return { ...rest, ...keys, mode: "telegram", BOT_TOKEN, REDIS_URL, TRIAGE_PUBLIC_KEY };
   return { ...rest, ...keys, mode: "local", ...(REDIS_URL ? { REDIS_URL } : {}), ...(TRIAGE_PUBLIC_KEY ? { TRIAGE_PUBLIC_KEY } : {}) };
 }
+
+/** Every setting's name, for the checks that `.env.example` and the README list them all. */
+export const SETTINGS: readonly string[] = Object.keys(schema.shape);
