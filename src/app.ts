@@ -13,6 +13,7 @@ import { localDate } from "./bot/text.js";
 import type { Config } from "./config.js";
 import { loadContent } from "./content/load.js";
 import type { Logger } from "./logger.js";
+import { Metrics } from "./ops/metrics.js";
 import { type DeliveryDeps, DirectDispatcher, type Dispatcher, QueueDispatcher } from "./referrals/delivery.js";
 import { signingKeyFromSeed } from "./referrals/keys.js";
 import { loadPartners } from "./referrals/partners.js";
@@ -20,6 +21,7 @@ import { MemoryReferralStore, RedisReferralStore } from "./referrals/store.js";
 import { cryptoReady, parseKeyring } from "./storage/cipher.js";
 import { sessionId } from "./storage/keys.js";
 import { createSessionStore } from "./storage/sessions.js";
+import { ChatTurns } from "./storage/turns.js";
 import { MemoryAudit, RedisAudit } from "./triage/audit.js";
 import { MemoryStats, RedisStats } from "./triage/stats.js";
 
@@ -29,6 +31,10 @@ export interface App {
   redis?: Redis;
   /** Delivery of referrals: a BullMQ queue with Redis, in process without. */
   dispatcher: Dispatcher;
+  /** Whether this process runs a delivery worker (/healthz reports it). */
+  hasWorker: boolean;
+  /** For /metrics. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -46,13 +52,15 @@ export async function buildApp(
     lockMs?: number;
     /** Reads a file sent to the bot (tests pass their own; Telegram's file API otherwise). */
     download?: (fileId: string) => Promise<string>;
+    /** Several instances on one Redis (webhook mode): each update once, each chat in turn, across processes. */
+    shared?: boolean;
   } = {},
 ): Promise<App> {
   await cryptoReady();
   const { flows, cards, triage, i18n } = loadContent(config.FLOWS_DIR, config.LOCALES_DIR);
   const keyring = parseKeyring(config.SESSION_KEYS);
   const secret = config.SESSION_SECRET;
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
+  const redis = config.REDIS_URL ? connectRedis(config) : undefined;
   // While Redis is down ioredis retries without end: say so once a minute, not on every try.
   let quietUntil = 0;
   redis?.on("error", (e: Error) => {
@@ -106,6 +114,12 @@ export async function buildApp(
       ];
     },
   };
+  const dispatcherRef: { current?: Dispatcher } = {};
+  const metrics = new Metrics({
+    processMetrics: config.mode === "telegram",
+    queueDepth: () => dispatcherRef.current?.depth() ?? Promise.resolve({}),
+  });
+  deliveryDeps.metrics = metrics;
   const dispatcher: Dispatcher = redis
     ? new QueueDispatcher(deliveryDeps, redis, {
         keepSeconds: referralTtl,
@@ -113,7 +127,9 @@ export async function buildApp(
         ...(extra.lockMs ? { lockMs: extra.lockMs } : {}),
       })
     : new DirectDispatcher(deliveryDeps);
-  if (extra.startWorker && dispatcher instanceof QueueDispatcher) dispatcher.startWorker();
+  dispatcherRef.current = dispatcher;
+  const hasWorker = Boolean(extra.startWorker && dispatcher instanceof QueueDispatcher);
+  if (hasWorker) (dispatcher as QueueDispatcher).startWorker();
   const now = extra.now ?? (() => new Date());
   const referrals: BotReferrals = {
     flows,
@@ -163,11 +179,15 @@ export async function buildApp(
     sessionId: (chatId) => sessionId(secret, chatId),
     ...(extra.sequential ? { sequential: true } : {}),
     ...(redis ? { redis } : {}),
+    metrics,
+    ...(redis && extra.shared ? { turns: new ChatTurns(redis) } : {}),
   });
   return {
     bot,
     deps,
     dispatcher,
+    hasWorker,
+    metrics,
     ...(redis ? { redis } : {}),
     close: async () => {
       await dispatcher.close();
@@ -176,6 +196,30 @@ export async function buildApp(
       else redis.disconnect();
     },
   };
+}
+
+/**
+ * One Redis (REDIS_URL), or the master that Sentinel names (REDIS_SENTINELS and
+ * REDIS_SENTINEL_NAME; REDIS_URL then gives only the password and database). ioredis finds the
+ * master again after a failover by itself.
+ */
+function connectRedis(config: Config): Redis {
+  const common = { maxRetriesPerRequest: 3, lazyConnect: false } as const;
+  if (!config.REDIS_SENTINELS || !config.REDIS_SENTINEL_NAME) return new Redis(config.REDIS_URL ?? "", common);
+  const url = new URL(config.REDIS_URL ?? "redis://localhost");
+  const db = Number(url.pathname.slice(1) || "0");
+  return new Redis({
+    ...common,
+    name: config.REDIS_SENTINEL_NAME,
+    sentinels: config.REDIS_SENTINELS.split(",").map((hp) => {
+      const [host, port] = hp.split(":");
+      return { host: host ?? "", port: Number(port) };
+    }),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.protocol === "rediss:" ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+    db,
+  });
 }
 
 /** A file sent to the bot, as text, through Telegram's file API (or the Bot API server in TELEGRAM_API_ROOT). */

@@ -1,9 +1,12 @@
 /**
  * `npm start`. With BOT_TOKEN: the bot on Telegram, by long polling through @grammyjs/runner,
- * one update at a time per chat. Without it: the local chat in this terminal, or on piped input.
+ * one update at a time per chat; with WEBHOOK_URL too, by webhook (one or more instances on one
+ * Redis). Without BOT_TOKEN: the local chat in this terminal, or on piped input. In every mode
+ * /healthz and /metrics are served on OPS_PORT (on Telegram 9464 unless set).
  */
 
 import { mkdirSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
 import { join } from "node:path";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run } from "@grammyjs/runner";
@@ -16,6 +19,10 @@ import { LOCAL_BOT, runLocalChat } from "./cli/local-chat.js";
 import { loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { signingKeyFromSeed, toB64 } from "./referrals/keys.js";
+import { listen, opsServer, webhookServer } from "./serve.js";
+
+/** Default port of /healthz and /metrics on Telegram (the OpenTelemetry Prometheus exporter's). */
+const OPS_PORT = 9464;
 
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -24,6 +31,7 @@ async function main(): Promise<number> {
     // Logs would mix with the chat: only warnings and worse, on stderr.
     const logger = createLogger(config.LOG_LEVEL ?? "warn");
     const app = await buildApp(config, logger, { botInfo: LOCAL_BOT });
+    const ops = config.OPS_PORT ? await listen(opsServer(app, logger), config.OPS_HOST, config.OPS_PORT) : undefined;
     // The local chat signs with a key made for this run: its verify key goes beside the files, so
     // they can be opened and checked as a lawyer would (referral:open --verify, lawyer:page --verify).
     mkdirSync(config.REFERRALS_DIR, { recursive: true, mode: 0o700 });
@@ -40,6 +48,7 @@ async function main(): Promise<number> {
       interactive,
       ...(languageCode ? { languageCode } : {}),
     });
+    await closeServer(ops);
     await app.close();
     if (!interactive && lines === 0) {
       console.error(
@@ -52,7 +61,10 @@ async function main(): Promise<number> {
   }
 
   const logger = createLogger(config.LOG_LEVEL ?? "info");
-  const app = await buildApp(config, logger, { sequential: true, startWorker: true });
+  const webhook = config.WEBHOOK_URL && config.WEBHOOK_SECRET ? { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET } : undefined;
+  // Long polling: one process, the runner orders each chat. Webhook: perhaps several processes,
+  // so each update is taken once and each chat in turn through Redis (storage/turns.ts).
+  const app = await buildApp(config, logger, { sequential: !webhook, shared: Boolean(webhook), startWorker: true });
   // Start only when both are reachable, with bounded tries and a message that names what is not.
   const problem =
     (await reachRedis(app.redis, config.START_ATTEMPTS)) ?? (await reachTelegram(app.bot, config.TELEGRAM_API_ROOT, config.START_ATTEMPTS));
@@ -69,14 +81,34 @@ async function main(): Promise<number> {
   await registerCommands(app.bot, app.deps);
   if (config.BOT_NAME)
     await app.bot.api.setMyName(config.BOT_NAME).catch((e: Error) => logger.warn({ err: e.message }, "bot name not set"));
-  const runner = run(app.bot);
+  let server: Server | undefined;
+  let runner: ReturnType<typeof run> | undefined;
+  if (webhook) {
+    server = await listen(webhookServer(app, { ...webhook, logger }), config.WEBHOOK_HOST, config.WEBHOOK_PORT);
+    // Every instance may say it: the same address and secret, so the last one changes nothing.
+    await app.bot.api.setWebhook(webhook.url, {
+      secret_token: webhook.secret,
+      allowed_updates: ["message", "callback_query", "my_chat_member"],
+    });
+  } else {
+    // A webhook left from an earlier deployment would refuse getUpdates.
+    await app.bot.api.deleteWebhook();
+    runner = run(app.bot);
+  }
+  const opsPort = config.OPS_PORT ?? OPS_PORT;
+  const ops = opsPort
+    ? await listen(opsServer(app, logger, runner ? () => runner?.isRunning() ?? false : undefined), config.OPS_HOST, opsPort)
+    : undefined;
   // Cases left untouched are announced again in the staff chat (the check runs every 10 minutes).
   const reminders = setInterval(
     () => void app.deps.desk.remind().catch((e: Error) => logger.warn({ err: e.message }, "reminders")),
     10 * 60_000,
   );
   reminders.unref();
-  logger.info({ bot: app.bot.botInfo.username }, "Qadam is running on Telegram (long polling)");
+  logger.info(
+    { bot: app.bot.botInfo.username, mode: webhook ? "webhook" : "long polling", ops: opsPort ? `${config.OPS_HOST}:${opsPort}` : "off" },
+    "Qadam is running on Telegram",
+  );
   // A signal stops fetching, lets the updates in hand finish (Telegram will not send them again,
   // so dropping them would lose a person's answer), then closes the delivery worker and Redis.
   // main() waits for all of it: returning earlier would exit with work half done.
@@ -85,16 +117,32 @@ async function main(): Promise<number> {
     (stopping ??= (async () => {
       logger.info({ why }, "stopping");
       clearInterval(reminders);
-      await runner.stop();
-      const until = Date.now() + 10_000;
-      while (runner.size() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      if (runner) {
+        await runner.stop();
+        const until = Date.now() + 10_000;
+        while (runner.size() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      }
+      // The webhook server stops taking requests and waits for those in hand (each is an update).
+      await closeServer(server);
+      await closeServer(ops);
       await app.close();
     })());
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
-  await runner.task();
-  await stop("the runner stopped");
+  if (runner) {
+    await runner.task();
+    await stop("the runner stopped");
+  } else await new Promise<void>((resolve) => server?.once("close", () => resolve()));
+  await stopping;
   return 0;
+}
+
+/** Stops taking connections and waits for the requests in hand (idle keep-alive ones are closed). */
+async function closeServer(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await closed;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

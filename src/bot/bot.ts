@@ -8,7 +8,9 @@ import { Bot, type Middleware, type StorageAdapter, session } from "grammy";
 import type { LanguageCode, UserFromGetMe } from "grammy/types";
 import type { Redis } from "ioredis";
 import { hintLanguage, LANGS } from "../i18n/index.js";
+import type { Metrics } from "../ops/metrics.js";
 import { SESSION_PREFIX } from "../storage/keys.js";
+import type { ChatTurns } from "../storage/turns.js";
 import { commandMenu } from "./commands.js";
 import type { BotDeps, QadamContext, SessionData } from "./context.js";
 import { help } from "./features/help.js";
@@ -43,18 +45,36 @@ export interface InstallOptions {
   sequential?: boolean;
   /** Where the per-chat update limit is counted (in memory without). */
   redis?: Redis;
+  /** Counts updates, their time and errors for /metrics. */
+  metrics?: Metrics;
+  /**
+   * Several instances on one Redis (webhook mode): each update handled once, and a chat's updates
+   * one at a time in order, across processes (see storage/turns.ts).
+   */
+  turns?: ChatTurns;
 }
 
 /** Installs Qadam on a bot: private chats only, sessions, the language gate, then one composer per feature. */
 export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<QadamContext> {
   // Features add to the interview through hooks, so no feature imports another.
   const deps: BotDeps = { ...o.deps, hooks: [referralHooks] };
+  const metrics = o.metrics;
+  if (metrics)
+    bot.use(async (ctx, next) => {
+      const done = metrics.update(Object.keys(ctx.update).find((k) => k !== "update_id") ?? "other");
+      try {
+        await next();
+      } finally {
+        done();
+      }
+    });
   // A person is served in a private chat only: a group would expose them to everyone in it. The
   // only groups Qadam works in are the staff chat and partners' own chats (staff and lawyer buttons).
   bot.use((ctx, next) => {
     const chat = ctx.chat;
     if (chat === undefined || chat.type === "private" || deps.desk.isStaffChat(chat.id) || deps.desk.isPartnerChat(chat.id)) return next();
   });
+  if (o.turns) bot.use(oncePerUpdateInTurn(o.turns, o.sessionId, metrics));
   if (o.sequential) bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(answerEveryCallback);
   // A chat sending faster than a person can is slowed down, with one friendly message per window.
@@ -66,6 +86,7 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
   const guarded = bot.errorBoundary(async (err) => {
     const ctx = err.ctx;
     deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "storage unavailable");
+    metrics?.error("session");
     if (ctx.chat?.type !== "private") return;
     const t = deps.i18n.getFixedT(hintLanguage(ctx.from?.language_code));
     const unavailable = t("common:errors.unavailable") as string;
@@ -98,6 +119,7 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
     async (err) => {
       const ctx = err.ctx;
       ctx.deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "update failed");
+      metrics?.error("handler");
       await send(ctx, tr(ctx, "common:errors.internal")).catch(() => {});
     },
     staff,
@@ -110,8 +132,34 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
     interview,
     help,
   );
-  bot.catch((err) => deps.logger.error({ update: err.ctx.update.update_id, err: errorText(err.error) }, "update failed"));
+  bot.catch((err) => {
+    metrics?.error("handler");
+    deps.logger.error({ update: err.ctx.update.update_id, err: errorText(err.error) }, "update failed");
+  });
   return bot;
+}
+
+/**
+ * Across instances: a repeat of an update already taken (by this instance or another) is dropped;
+ * otherwise the update waits for its chat's turn. If it cannot be handled (Redis down, the wait
+ * too long), its claim is given back and the error reaches the webhook, which answers 500: Telegram
+ * then sends it again, so the answer is not lost.
+ */
+function oncePerUpdateInTurn(turns: ChatTurns, sessionId: (chatId: number) => string, metrics?: Metrics): Middleware<QadamContext> {
+  return async (ctx, next) => {
+    const id = ctx.update.update_id;
+    if (!(await turns.claim(id))) {
+      metrics?.duplicate();
+      return;
+    }
+    try {
+      if (ctx.chat === undefined) await next();
+      else await turns.inTurn(sessionId(ctx.chat.id), id, () => next());
+    } catch (e) {
+      await turns.unclaim(id).catch(() => {});
+      throw e;
+    }
+  };
 }
 
 const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));

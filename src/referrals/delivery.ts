@@ -16,6 +16,7 @@ import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logger.js";
+import type { DeliveryOutcome } from "../ops/metrics.js";
 import type { Directory, Partner, Transport } from "./partners.js";
 import type { ReferralStore } from "./store.js";
 
@@ -48,6 +49,8 @@ export interface DeliveryDeps {
   uncertainNotice: (code: string, partner: string) => string;
   /** Buttons under a partner's copy (accept, decline), in the partner's language; none for the triage desk. */
   buttons?: (recipient: Partner, code: string) => { text: string; callback_data: string }[][];
+  /** Counts each attempt's outcome for /metrics (no code, no recipient). */
+  metrics?: { delivery(outcome: DeliveryOutcome): void };
 }
 
 /** An error that says how long to wait (Telegram's 429 `retry_after`). */
@@ -167,6 +170,7 @@ export async function deliver(deps: DeliveryDeps, job: DeliveryJob): Promise<"se
     throw e;
   }
   await deps.store.markSent(job.code, key);
+  deps.metrics?.delivery("sent");
   return "sent";
 }
 
@@ -186,6 +190,10 @@ export interface Dispatcher {
   dispatch(code: string, recipients: string[]): Promise<void>;
   /** Delivers the envelope with a grant attached later for `recipient`'s key (its own job and "sent" marker). */
   dispatchGrant(code: string, recipient: string, keyId: string): Promise<void>;
+  /** For /healthz: false when a worker was started and has stopped (nothing would be delivered). */
+  healthy(): boolean;
+  /** For /metrics: jobs by state (none without a queue). */
+  depth(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -282,6 +290,7 @@ export class QueueDispatcher implements Dispatcher {
       if (!job) return;
       const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? ATTEMPTS);
       this.deps.logger.warn({ job: job.id, attempt: job.attemptsMade, final, err: err.message }, "delivery failed");
+      this.deps.metrics?.delivery(!final ? "retry" : err instanceof MaybeDelivered ? "uncertain" : "failed");
       if (final)
         void reportFailure(this.deps, job.data, err instanceof MaybeDelivered).catch((e: Error) =>
           this.deps.logger.error({ job: job.id, err: e.message }, "could not tell triage"),
@@ -289,6 +298,14 @@ export class QueueDispatcher implements Dispatcher {
     });
     this.worker.on("error", (e) => this.deps.logger.warn({ err: e.message }, "delivery worker"));
     return this.worker;
+  }
+
+  healthy(): boolean {
+    return this.worker === undefined || (this.worker.isRunning() && !this.worker.closing);
+  }
+
+  async depth(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts("waiting", "active", "delayed", "failed");
   }
 
   async close(): Promise<void> {
@@ -330,9 +347,21 @@ export class DirectDispatcher implements Dispatcher {
         this.deps.logger.warn({ code, recipient, attempt, err: (e as Error).message }, "delivery failed");
         maybe = e instanceof MaybeDelivered;
         if (e instanceof UnrecoverableError) break;
+        if (attempt < 3) this.deps.metrics?.delivery("retry");
       }
     }
-    if (!done) await reportFailure(this.deps, job, maybe).catch(() => {});
+    if (!done) {
+      this.deps.metrics?.delivery(maybe ? "uncertain" : "failed");
+      await reportFailure(this.deps, job, maybe).catch(() => {});
+    }
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+
+  async depth(): Promise<Record<string, number>> {
+    return {};
   }
 
   async close(): Promise<void> {}

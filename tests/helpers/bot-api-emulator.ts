@@ -96,6 +96,14 @@ export class BotApiEmulator {
     }
   }
 
+  /** The webhook a bot set (setWebhook): in webhook mode, tests post the updates themselves. */
+  webhook: { url: string; secret: string } | undefined;
+
+  /** The updates made so far and not fetched (webhook mode: the test delivers them). */
+  take(): Update[] {
+    return this.queue.splice(0);
+  }
+
   private push(u: Update) {
     this.queue.push(u);
     for (const w of this.waiting.splice(0)) w();
@@ -146,6 +154,9 @@ export class BotApiEmulator {
           can_read_all_group_messages: false,
           supports_inline_queries: false,
         });
+      case "setWebhook":
+        this.webhook = { url: String(payload["url"]), secret: String(payload["secret_token"] ?? "") };
+        return reply(true);
       case "getUpdates": {
         const offset = Number(payload["offset"] ?? 0);
         this.queue = this.queue.filter((u) => u.update_id >= offset);
@@ -174,6 +185,8 @@ export class BotApiEmulator {
       case "setMyCommands":
       case "deleteWebhook":
       case "deleteMessage":
+      case "deleteMessages":
+      case "setMyName":
         break;
       default:
         res

@@ -7,7 +7,17 @@ export const MAIN = ["--import", "tsx", "src/main.ts"];
 /** Environment for a child: this one, minus anything that would switch modes by accident. */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const k of ["BOT_TOKEN", "REDIS_URL", "SESSION_KEYS", "SESSION_SECRET", "TELEGRAM_API_ROOT"]) delete env[k];
+  for (const k of [
+    "BOT_TOKEN",
+    "REDIS_URL",
+    "SESSION_KEYS",
+    "SESSION_SECRET",
+    "TELEGRAM_API_ROOT",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "OPS_PORT",
+  ])
+    delete env[k];
   return { ...env, ...extra };
 }
 
