@@ -35,7 +35,7 @@ const graph = new Map<string, string[]>(
  * content tools run without the bot.
  */
 const LAYERS: string[][] = [
-  ["telegram", "logger.ts"],
+  ["telegram", "logger.ts", "ops"],
   ["i18n", "storage"],
   ["flow"],
   ["rights"],
@@ -45,6 +45,7 @@ const LAYERS: string[][] = [
   ["bot"],
   ["config.ts"],
   ["app.ts"],
+  ["serve.ts"],
   ["cli"],
   ["main.ts"],
 ];

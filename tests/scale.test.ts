@@ -6,7 +6,9 @@
  */
 import type { ChildProcess } from "node:child_process";
 import type { Update } from "grammy/types";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChatTurns } from "../src/storage/turns.js";
 import { BotApiEmulator } from "./helpers/bot-api-emulator.js";
 import { TEST_KEYS, TEST_SECRET } from "./helpers/chat.js";
 import { freePort, TestRedis } from "./helpers/redis.js";
@@ -171,4 +173,103 @@ describe("two instances behind one webhook, on one Redis", () => {
     expect(handled - handledBefore).toBe(chats.length * STEPS + repeats);
     expect(emu.refusals).toEqual([]);
   }, 120_000);
+
+  it("a chat's next update that reaches the other instance waits while the first is still being handled", async () => {
+    const chat = 730_000;
+    for (let step = 0; step < 4; step++) {
+      act(chat, step);
+      expect(await post(instances[0]!, made())).toBe(200);
+    }
+    // The first instance is slow: its reply is held on the way to Telegram.
+    let release!: () => void;
+    emu.hold = new Promise<void>((r) => (release = r));
+    act(chat, 4);
+    const first = post(instances[0]!, made());
+    await emu.waitFor(() => emu.holding === 1, "the first reply held");
+    emu.userSends(chat, "/help", "en");
+    const second = post(instances[1]!, made());
+    // The second instance does not start on it meanwhile (it would send its reply, held too).
+    await new Promise((r) => setTimeout(r, 600));
+    expect(emu.holding).toBe(1);
+    release();
+    emu.hold = undefined;
+    expect(await Promise.all([first, second])).toEqual([200, 200]);
+    const last = transcript(chat);
+    // The help came after the answer's reply, as the person sent them.
+    expect(last[last.length - 1]).toMatch(/^How Qadam works/);
+  }, 30_000);
+
+  it("/healthz says what is wrong when Redis is down, and /metrics shows load without naming anyone", async () => {
+    const [a] = instances as [Instance, Instance];
+    const ok = await fetch(`http://127.0.0.1:${a.ops}/healthz`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ ok: true, redis: "ok", worker: "running" });
+    const metrics = await (await fetch(`http://127.0.0.1:${a.ops}/metrics`)).text();
+    for (const name of [
+      "qadam_updates_total",
+      "qadam_update_duration_seconds_bucket",
+      "qadam_update_errors_total",
+      "qadam_updates_duplicate_total",
+      "qadam_delivery_queue_jobs",
+      "qadam_deliveries_total",
+      "qadam_process_resident_memory_bytes",
+    ])
+      expect(metrics, name).toContain(name);
+    // Labels are fixed words: no chat id, no text a person typed or saw.
+    const labels = new Set([...metrics.matchAll(/(\w+)="([^"]*)"/g)].map((m) => `${m[1]}=${m[2]}`));
+    expect([...labels].filter((l) => /=\d{5,}$|English|start|Help/.test(l))).toEqual([]);
+    expect([...metrics.matchAll(/^qadam_updates_total\{kind="(\w+)"\}/gm)].map((m) => m[1])).toEqual([
+      "message",
+      "callback_query",
+      "edited_message",
+      "my_chat_member",
+      "other",
+    ]);
+    expect((await fetch(`http://127.0.0.1:${a.ops}/nothing`)).status).toBe(404);
+
+    await redis.down();
+    const down = await fetch(`http://127.0.0.1:${a.ops}/healthz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ ok: false, redis: "unreachable" });
+    await redis.up();
+    const until = Date.now() + 15_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < until) {
+      status = (await fetch(`http://127.0.0.1:${a.ops}/healthz`)).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe(200);
+  }, 60_000);
+
+  it("on SIGTERM each instance finishes and exits cleanly", async () => {
+    const exits = instances.map((i) => new Promise<number | null>((resolve) => i.child.on("exit", resolve)));
+    for (const i of instances) i.child.kill("SIGTERM");
+    expect(await Promise.all(exits)).toEqual([0, 0]);
+    for (const i of instances) expect(i.stderr).not.toMatch(/error/i);
+  }, 30_000);
+});
+
+describe("a chat's turn, when an instance dies", () => {
+  it("a waiter that died loses its place, and a holder that died loses the lock, so the chat is not stuck", async () => {
+    const conn = new Redis(redis.url);
+    const turns = new ChatTurns(conn, { lockMs: 400, placeMs: 200, pollMs: 5 });
+    const order: number[] = [];
+    // Update 5 was waiting in an instance that died: its place was written once and never renewed.
+    await conn.zadd("qadam:turn:q:chat-a", 5, "5");
+    await conn.hset("qadam:turn:p:chat-a", "5", Date.now() + 200);
+    // Update 6 waits for 5, then goes on once 5's place has lapsed.
+    const started = Date.now();
+    await turns.inTurn("chat-a", 6, async () => void order.push(6));
+    expect(order).toEqual([6]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    // An instance died holding the chat's lock: the next update waits for the lock to lapse.
+    await conn.set("qadam:turn:l:chat-b", "dead-instance", "PX", 400);
+    const t0 = Date.now();
+    await turns.inTurn("chat-b", 9, async () => void order.push(9));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(order).toEqual([6, 9]);
+    // Nothing is left behind: the chat's keys are gone once its updates are done.
+    expect(await conn.keys("qadam:turn:[lqp]:*")).toEqual([]);
+    conn.disconnect();
+  }, 20_000);
 });

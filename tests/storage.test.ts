@@ -81,6 +81,11 @@ describe("encrypted session storage", () => {
     expect(() => parseKeyring("k1:short")).toThrow(/k1:<43 base64url characters>/);
     expect(() => loadConfig({ REDIS_URL: "redis://127.0.0.1:1" })).toThrow(/SESSION_KEYS: is required when REDIS_URL is set/);
     expect(() => loadConfig({ SESSION_TTL_DAYS: "0" })).toThrow(/SESSION_TTL_DAYS/);
+    // A webhook needs its secret and HTTPS; Sentinel needs the master's name. All said at once.
+    expect(() => loadConfig({ WEBHOOK_URL: "http://qadam.example.org/hook", REDIS_SENTINELS: "s1:26379" })).toThrow(
+      /WEBHOOK_SECRET: is required when WEBHOOK_URL is set[\s\S]*WEBHOOK_URL: must start with https:\/\/[\s\S]*REDIS_SENTINEL_NAME: is required/,
+    );
+    expect(() => loadConfig({ REDIS_SENTINELS: "s1" })).toThrow(/REDIS_SENTINELS: must be host:port/);
   });
 
   it("hides chat ids in key names", () => {

@@ -7,7 +7,6 @@ import { startState } from "../../flow/engine.js";
 import { CALLBACKS } from "../callbacks.js";
 import { askToConfirm } from "../confirm.js";
 import type { QadamContext } from "../context.js";
-import { choices } from "../keyboards.js";
 import { runInterview } from "../runner.js";
 import { closePressed, send } from "../send.js";
 import { tr } from "../text.js";

@@ -10,7 +10,6 @@ import { Composer } from "grammy";
 import { CALLBACKS } from "../callbacks.js";
 import { askToConfirm } from "../confirm.js";
 import type { QadamContext } from "../context.js";
-import { choices } from "../keyboards.js";
 import { runInterview } from "../runner.js";
 import { closePressed, send } from "../send.js";
 import { eraseSpan } from "../span.js";
