@@ -86,6 +86,16 @@ const schema = z
     REDIS_SENTINEL_NAME: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET)
+      ctx.addIssue({
+        code: "custom",
+        path: ["WEBHOOK_SECRET"],
+        message: "is required when WEBHOOK_URL is set: without it anyone who finds the address can post updates",
+      });
+    if (c.WEBHOOK_URL && !c.WEBHOOK_URL.startsWith("https://"))
+      ctx.addIssue({ code: "custom", path: ["WEBHOOK_URL"], message: "must start with https:// (Telegram posts only over HTTPS)" });
+    if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME)
+      ctx.addIssue({ code: "custom", path: ["REDIS_SENTINEL_NAME"], message: "is required when REDIS_SENTINELS is set" });
     const persistent = c.BOT_TOKEN !== undefined || c.REDIS_URL !== undefined;
     if (!persistent) return;
     const why = c.BOT_TOKEN ? "BOT_TOKEN is set" : "REDIS_URL is set";
@@ -115,16 +125,6 @@ const schema = z
         path: ["REDIS_URL"],
         message: "is required when BOT_TOKEN is set: without Redis every answer, and every referral's status, is lost at the next restart",
       });
-    if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET)
-      ctx.addIssue({
-        code: "custom",
-        path: ["WEBHOOK_SECRET"],
-        message: "is required when WEBHOOK_URL is set: without it anyone who finds the address can post updates",
-      });
-    if (c.WEBHOOK_URL && !c.WEBHOOK_URL.startsWith("https://"))
-      ctx.addIssue({ code: "custom", path: ["WEBHOOK_URL"], message: "must start with https:// (Telegram posts only over HTTPS)" });
-    if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME)
-      ctx.addIssue({ code: "custom", path: ["REDIS_SENTINEL_NAME"], message: "is required when REDIS_SENTINELS is set" });
     if (c.BOT_TOKEN && !c.TRIAGE_PUBLIC_KEY)
       ctx.addIssue({
         code: "custom",
