@@ -129,6 +129,46 @@ describe.skipIf(!existsSync(CHROMIUM))("the offline page for lawyers", () => {
     expect(r.result).not.toContain("\u202e");
   });
 
+  it("says plainly when a file is missing or the two are the wrong way round, in the lawyer's language", async () => {
+    const uz = (readLocales("locales")["uz-Latn"]!["lawyer"] as { page: Record<string, string> }).page;
+    const page = await browser.newPage();
+    await page.goto(`file://${join(dir, "open.html")}`);
+    await page.selectOption("#lang", "uz-Latn");
+    const errorAfterOpen = async () => {
+      await page.evaluate(() => (document.getElementById("error")!.textContent = ""));
+      await page.click("#open");
+      await page.waitForFunction(() => (document.getElementById("error")!.textContent ?? "") !== "");
+      return page.textContent("#error");
+    };
+    expect(await errorAfterOpen()).toBe(uz["choose_referral"]);
+    await page.setInputFiles("#referral", join(dir, "referral.qadam"));
+    expect(await errorAfterOpen()).toBe(uz["choose_key"]);
+    await page.setInputFiles("#referral", "examples/keys/kz-compensation.secret.json");
+    await page.setInputFiles("#keyfile", join(dir, "referral.qadam"));
+    expect(await errorAfterOpen()).toBe(uz["swapped"]);
+    // Nothing a lawyer reads names a developer's command.
+    for (const lang of ["en", "ru", "kk", "uz-Latn", "uz-Cyrl"])
+      expect(JSON.stringify(readLocales("locales")[lang]!["lawyer"]), lang).not.toMatch(/npm run/);
+    await page.close();
+  });
+
+  it("prints the dossier and its signature line, not the form", async () => {
+    const page = await browser.newPage();
+    await page.goto(`file://${join(dir, "open.html")}`);
+    await page.selectOption("#lang", "en");
+    await page.setInputFiles("#referral", join(dir, "referral.qadam"));
+    await page.setInputFiles("#keyfile", "examples/keys/kz-compensation.secret.json");
+    await page.click("#open");
+    await page.waitForSelector("#print");
+    expect(await page.textContent("#print")).toBe("Print");
+    await page.emulateMedia({ media: "print" });
+    expect(await page.isVisible("form")).toBe(false);
+    expect(await page.isVisible("#print")).toBe(false);
+    expect(await page.isVisible(".sig")).toBe(true);
+    expect(await page.textContent("#result")).toContain("Казахстан");
+    await page.close();
+  });
+
   it("refuses a file that was changed", async () => {
     const env = JSON.parse(readFileSync(join(dir, "referral.qadam"), "utf8"));
     env.header.country = "uz";

@@ -6,7 +6,7 @@
 import i18next from "i18next";
 import sodium from "libsodium-wrappers";
 import { parseDossier, renderDossier, visible } from "../referrals/dossier.js";
-import { open, parseEnvelope } from "../referrals/envelope.js";
+import { ENVELOPE_FORMAT, open, parseEnvelope } from "../referrals/envelope.js";
 import { fingerprint, parseKeyFile, pastedKey } from "../referrals/keys.js";
 import { explain } from "./explain.js";
 
@@ -16,6 +16,28 @@ declare const QADAM_VERIFY_KEY: string;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const readText = (input: HTMLInputElement) => input.files?.[0]?.text() ?? Promise.resolve("");
+
+/** The `type` or `format` a JSON file says it is, if it is JSON at all. */
+function kindOf(text: string): string | undefined {
+  try {
+    const j = JSON.parse(text) as { type?: unknown; format?: unknown };
+    return typeof j.format === "string" ? j.format : typeof j.type === "string" ? j.type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What is wrong with the two files chosen before any cryptography: one missing, or the two the
+ * wrong way round (a common slip with two file fields), said as such rather than as "not a
+ * referral file".
+ */
+function choiceProblem(referral: string, key: string): string | undefined {
+  if (!referral.trim()) return "lawyer:page.choose_referral";
+  if (!key.trim()) return "lawyer:page.choose_key";
+  if (kindOf(referral) === "qadam-box-key" && kindOf(key) === ENVELOPE_FORMAT) return "lawyer:page.swapped";
+  return undefined;
+}
 
 async function main(): Promise<void> {
   await sodium.ready;
@@ -52,8 +74,17 @@ async function openReferral(t: ReturnType<typeof i18next.getFixedT>, lang: strin
   out.replaceChildren();
   error.textContent = "";
   try {
-    const key = parseKeyFile(await readText($<HTMLInputElement>("keyfile")));
-    const envelope = parseEnvelope(await readText($<HTMLInputElement>("referral")));
+    const [referralText, keyText] = await Promise.all([
+      readText($<HTMLInputElement>("referral")),
+      readText($<HTMLInputElement>("keyfile")),
+    ]);
+    const problem = choiceProblem(referralText, keyText);
+    if (problem) {
+      error.textContent = t(problem) as string;
+      return;
+    }
+    const key = parseKeyFile(keyText);
+    const envelope = parseEnvelope(referralText);
     const verify = $<HTMLInputElement>("verify").value.trim();
     // Without the NGO's verify key, anyone with this lawyer's public key could have made the file.
     if (!verify && !$<HTMLInputElement>("unverified").checked) {
@@ -82,6 +113,14 @@ async function openReferral(t: ReturnType<typeof i18next.getFixedT>, lang: strin
     ].join(" ");
     // Above the dossier: text inside the dossier can never pass for the signature check.
     out.prepend(sig);
+    // Printing keeps the dossier and the signature line, not the form (see the print stylesheet).
+    const print = document.createElement("button");
+    print.type = "button";
+    print.id = "print";
+    print.className = "no-print";
+    print.textContent = t("lawyer:page.print") as string;
+    print.addEventListener("click", () => window.print());
+    out.prepend(print);
   } catch (e) {
     error.textContent = explain(e, t);
   }
