@@ -180,12 +180,17 @@ describe("the interview engine", () => {
     expect(notices(say)).toEqual(["common:notice.use_buttons"]);
   });
 
-  it("shows progress from the depth of the flow", () => {
+  it("shows progress as the part of the interview, which does not swing as answers close branches", () => {
     const s = run(startState(flows), done).state;
-    expect(question(step(flows, s, { type: "current" }).say).progress).toEqual({ at: 1, of: 6 });
-    // Uzbekistan skips the city question, so the way ahead is shorter.
-    const p2 = question(step(flows, run(s, choose("self"), choose("uz")).state, { type: "current" }).say).progress;
-    expect(p2).toEqual({ at: 3, of: 5 });
+    const first = question(step(flows, s, { type: "current" }).say).progress;
+    expect(first).toEqual({ key: "common:progress", params: { at: 1, of: 2, part: { key: "intro:part" } } });
+    // The same part, whatever the answers: Kazakhstan asks the city, Uzbekistan does not, and
+    // both then reach the second part, counted the same.
+    const kz = run(s, choose("self"), choose("kz")).state;
+    expect(question(step(flows, kz, { type: "current" }).say).progress).toEqual(first);
+    const needs = { key: "common:progress", params: { at: 2, of: 2, part: { key: "needs:part" } } };
+    expect(question(step(flows, run(kz, "Almaty").state, { type: "current" }).say).progress).toEqual(needs);
+    expect(question(step(flows, run(s, choose("self"), choose("uz")).state, { type: "current" }).say).progress).toEqual(needs);
   });
 
   it("resumes at the first open question when a flow's version changes", () => {

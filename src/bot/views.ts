@@ -14,7 +14,7 @@ import { localDate, tr } from "./text.js";
 
 export function questionHtml(ctx: QadamContext, v: QuestionView): string {
   const parts: string[] = [];
-  if (v.progress) parts.push(`<i>${tr(ctx, "common:progress", { at: v.progress.at, of: v.progress.of })}</i>`);
+  if (v.progress) parts.push(`<i>${tr(ctx, v.progress)}</i>`);
   parts.push(tr(ctx, v.text));
   if (v.help) parts.push(`<i>${tr(ctx, v.help)}</i>`);
   if (v.current) parts.push(tr(ctx, v.current));

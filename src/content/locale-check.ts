@@ -57,6 +57,8 @@ export function flowKeys(set: FlowSet, cards: CardSet, urgency: readonly Urgency
     for (const s of c.cite) keys.set(s.labelKey, `${at}.cite`);
   }
   for (const r of urgency) keys.set(`staff:urgency.${r.id}`, `flows/triage.yaml › rules (${r.id})`);
+  // Each flow is a part of the interview ("Part 2 of 4 · The case"), named in its own namespace.
+  for (const f of set.flows.values()) keys.set(`${f.id}:part`, `${f.file} (the part's name, shown above each question)`);
   // The first screen has a neutral variant (PERSONA=neutral) that says nothing of who Qadam is for.
   const entry = set.nodes.get(set.entry);
   if (entry) keys.set(`${entry.textKey}_neutral`, `${entry.file} › nodes.${entry.id} (the neutral persona's first screen)`);

@@ -78,7 +78,8 @@ export interface QuestionView {
   /** The kind of typed answer expected, if any. */
   expects?: "text" | "number" | "date";
   hint?: Msg;
-  progress?: { at: number; of: number };
+  /** "Part 2 of 4 · The case" (a message: the part's name is the flow's own text). */
+  progress?: Msg;
   /** Rows of buttons. */
   buttons: Button[][];
   /** The same question drawn again after a tick: replace it rather than send a new one. */

@@ -91,31 +91,44 @@ function questionView(set: FlowSet, s: InterviewState, refresh: boolean): Questi
   } else if (node.type === "multi") {
     view.hint = { key: "common:multi_hint" };
   }
-  if (isQuestion(node)) view.progress = progress(set, s);
+  if (node.type !== "end" && !isResult(node)) view.progress = progress(set, s);
   if (isResult(node)) view.result = true;
   if (node.type === "choice" && node.review) view.review = true;
   return view;
 }
 
-const remainingCache = new WeakMap<FlowSet, Map<string, number>>();
+const partsCache = new WeakMap<FlowSet, string[]>();
 
-/** "Question 3 of about 9": questions answered on the path, plus the longest way still ahead. */
-export function progress(set: FlowSet, s: InterviewState): { at: number; of: number } {
-  const path = walk(set, s.answers, s.node).path;
-  const at = path.filter((ref) => isQuestion(nodeAt(set, ref))).length + 1;
-  let memo = remainingCache.get(set);
-  if (!memo) {
-    memo = new Map();
-    remainingCache.set(set, memo);
-  }
-  const cache = memo;
-  const remaining = (ref: string): number => {
-    const hit = cache.get(ref);
-    if (hit !== undefined) return hit;
+/**
+ * The flows in the order a person meets them (breadth-first from the entry): the interview's parts.
+ * Each flow is one part, named by its `<flow>:part` text.
+ */
+export function partsOf(set: FlowSet): string[] {
+  const hit = partsCache.get(set);
+  if (hit) return hit;
+  const order: string[] = [];
+  const seen = new Set([set.entry]);
+  const queue = [set.entry];
+  for (let ref = queue.shift(); ref !== undefined; ref = queue.shift()) {
     const node = nodeAt(set, ref);
-    const value = (isQuestion(node) ? 1 : 0) + Math.max(0, ...successors(node).map(remaining));
-    cache.set(ref, value);
-    return value;
-  };
-  return { at, of: at - 1 + remaining(s.node) };
+    if (!order.includes(node.flow)) order.push(node.flow);
+    for (const next of successors(node))
+      if (!seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
+  }
+  partsCache.set(set, order);
+  return order;
+}
+
+/**
+ * "Part 2 of 4 · The case". A count of questions ahead swung from 30 to 14 as answers closed
+ * branches (the longest way ahead shrinks with every choice, and is far from the real one at the
+ * start); the parts never change, so the person can trust them. Intro screens show it too.
+ */
+export function progress(set: FlowSet, s: InterviewState): Msg {
+  const parts = partsOf(set);
+  const flow = nodeAt(set, s.node).flow;
+  return { key: "common:progress", params: { at: parts.indexOf(flow) + 1, of: parts.length, part: { key: `${flow}:part` } } };
 }
