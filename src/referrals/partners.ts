@@ -28,9 +28,13 @@ const transport = z.discriminatedUnion("type", [
 ]);
 export type Transport = z.infer<typeof transport>;
 
+/** An organisation's name as people read it in each language (the plain `organisation` otherwise). */
+const names = z.partialRecord(z.enum(LANGS), z.string().min(2).max(120));
+
 const partner = z.strictObject({
   id: slug,
   organisation: z.string().min(2).max(120),
+  names: names.optional(),
   name: z.string().min(2).max(120),
   countries: z.array(z.enum(["kz", "uz"])).min(1),
   languages: z.array(z.enum(LANGS)).min(1),
@@ -63,9 +67,34 @@ const staff = z.strictObject({
 });
 export type Staff = z.infer<typeof staff>;
 
+/**
+ * Where to turn in danger, per country (kz, uz, and `other` for anyone elsewhere): emergency
+ * numbers and the organisations that help. Numbers and contacts are the NGO's to give and check,
+ * here, never a translator's: the texts only say "call for help" and Qadam lists these under it.
+ */
+const phone = z.string().regex(/^\+?[0-9][0-9 ()-]{1,24}$/, "must be a phone number (digits, spaces, + ( ) -)");
+const helpContact = z.strictObject({
+  organisation: z.string().min(2).max(120),
+  names: names.optional(),
+  phone: phone.optional(),
+  telegram: z
+    .string()
+    .regex(/^@[A-Za-z0-9_]{5,32}$/, "must be a Telegram username such as @example_help")
+    .optional(),
+  url: z.url({ protocol: /^https$/ }).optional(),
+});
+const countryHelp = z.strictObject({
+  ambulance: phone.optional(),
+  police: phone.optional(),
+  emergency: phone.optional(),
+  contacts: z.array(helpContact).default([]),
+});
+export type CountryHelp = z.infer<typeof countryHelp>;
+
 const partnersFile = z.strictObject({
   triage: z.strictObject({
     organisation: z.string().min(2).max(120),
+    names: names.optional(),
     languages: z.array(z.enum(LANGS)).min(1),
     transport,
     /** May be left out and given as TRIAGE_PUBLIC_KEY instead. */
@@ -74,6 +103,8 @@ const partnersFile = z.strictObject({
   partners: z.array(partner),
   /** Optional: without it, the staff side in Telegram is off. */
   staff: staff.optional(),
+  /** Optional: without it, the danger screens say only to call the local emergency number. */
+  help: z.partialRecord(z.enum(["kz", "uz", "other"]), countryHelp).default({}),
 });
 export type PartnersFile = z.infer<typeof partnersFile>;
 
@@ -81,6 +112,12 @@ export interface Directory {
   triage: PartnersFile["triage"] & { id: "triage"; public_key: string };
   partners: Partner[];
   staff?: Staff;
+  help: PartnersFile["help"];
+}
+
+/** An organisation's name in `lang` (its `names`), or as written in `organisation`. */
+export function nameIn(org: { organisation: string; names?: Partial<Record<string, string>> | undefined }, lang: string): string {
+  return org.names?.[lang] ?? org.organisation;
 }
 
 export function loadPartners(path: string, triageKey?: string): Directory {
@@ -139,6 +176,7 @@ export function loadPartners(path: string, triageKey?: string): Directory {
     triage: { ...r.data.triage, id: "triage", public_key: key },
     partners: r.data.partners,
     ...(r.data.staff ? { staff: r.data.staff } : {}),
+    help: r.data.help,
   };
 }
 
