@@ -4,9 +4,10 @@
  */
 import type { InlineKeyboardButton } from "grammy/types";
 import { encodeButton } from "../flow/codec.js";
-import { type FlowSet, isQuestion, isResult, nodeAt } from "../flow/model.js";
+import { type FlowSet, isQuestion, isResult, nodeAt, refOf } from "../flow/model.js";
 import { walk } from "../flow/path.js";
 import { answerMsg, type QuestionView, questionMsg } from "../flow/view.js";
+import { nameIn } from "../referrals/partners.js";
 import type { CardView, ResultView } from "../rights/evaluate.js";
 import { escapeHtml } from "../telegram/html.js";
 import type { QadamContext } from "./context.js";
@@ -15,6 +16,8 @@ import { localDate, tr } from "./text.js";
 export function questionHtml(ctx: QadamContext, v: QuestionView): string {
   const parts: string[] = [];
   if (v.progress) parts.push(`<i>${tr(ctx, v.progress)}</i>`);
+  // The help contacts are Qadam's own HTML (escaped here), so they go in as a global, not a param.
+  if (v.danger) ctx.params["help"] = helpContacts(ctx);
   parts.push(tr(ctx, v.text));
   if (v.help) parts.push(`<i>${tr(ctx, v.help)}</i>`);
   if (v.current) parts.push(tr(ctx, v.current));
@@ -50,8 +53,31 @@ export function checkedHtml(ctx: QadamContext, checked: ResultView["checked"]): 
   return `<i>${line}</i>`;
 }
 
+/**
+ * Where to turn in danger, for the country the person named (or `other`): the emergency numbers
+ * and the organisations the partners file gives, one per line, in the person's language. Every
+ * number and contact comes from that file; without one, the local emergency number is named.
+ */
+export function helpContacts(ctx: QadamContext): string {
+  const { flows, referrals } = ctx.deps;
+  const answer = ctx.session.interview?.answers[refOf(flows, "country")];
+  const country = answer?.kind === "value" && (answer.value === "kz" || answer.value === "uz") ? answer.value : "other";
+  const help = referrals.directory.help[country];
+  const lines: string[] = [];
+  if (help?.ambulance) lines.push(`🚑 ${tr(ctx, "common:help_contacts.ambulance")}: <b>${escapeHtml(help.ambulance)}</b>`);
+  if (help?.police) lines.push(`🚓 ${tr(ctx, "common:help_contacts.police")}: <b>${escapeHtml(help.police)}</b>`);
+  if (help?.emergency) lines.push(`🆘 ${tr(ctx, "common:help_contacts.emergency")}: <b>${escapeHtml(help.emergency)}</b>`);
+  if (lines.length === 0) lines.push(`🆘 ${tr(ctx, "common:help_contacts.local")}`);
+  for (const c of help?.contacts ?? []) {
+    const ways = [c.phone, c.telegram, c.url].filter((w): w is string => Boolean(w)).map(escapeHtml);
+    lines.push(`🤝 ${escapeHtml(nameIn(c, ctx.lang))}${ways.length ? `: ${ways.join(" · ")}` : ""}`);
+  }
+  return lines.join("\n");
+}
+
 /** The result's last message: urgent help, the disclaimer, what next, and the offer if it asks. */
 export function resultClosing(ctx: QadamContext, asks: boolean): string {
+  ctx.params["help"] = helpContacts(ctx);
   const closing = [tr(ctx, "rights:urgent"), tr(ctx, "rights:disclaimer"), tr(ctx, "rights:after")];
   if (asks) closing.push(`<b>${tr(ctx, "rights:offer")}</b>`);
   return closing.join("\n\n");

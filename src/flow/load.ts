@@ -156,7 +156,7 @@ function compileNode(flow: string, id: string, file: string, def: NodeDef): Comp
   const label = (o: { id: string; label?: string | undefined }) => o.label ?? `${flow}:${id}.options.${o.id}`;
   switch (def.type) {
     case "info":
-      return { ...base, type: "info" };
+      return { ...base, type: "info", danger: def.danger ?? false };
     case "route":
       return { ...base, type: "route" };
     case "end":

@@ -49,6 +49,8 @@ interface QuestionBase extends NodeBase {
 
 export interface InfoNode extends NodeBase {
   type: "info";
+  /** Lists the help contacts of the person's country under `{{help}}`. */
+  danger: boolean;
 }
 export interface RouteNode extends NodeBase {
   type: "route";

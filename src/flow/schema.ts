@@ -140,7 +140,16 @@ const multiOption = z.strictObject({
 });
 
 export const node = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("info"), ...common, next }),
+  z.strictObject({
+    type: z.literal("info"),
+    ...common,
+    /**
+     * A danger screen: its text's `{{help}}` is where Qadam lists the emergency numbers and the
+     * organisations that help in the person's country, from the partners file (never from a text).
+     */
+    danger: z.boolean().optional(),
+    next,
+  }),
   z.strictObject({
     type: z.literal("choice"),
     ...common,

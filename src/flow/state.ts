@@ -88,4 +88,6 @@ export interface QuestionView {
   result?: boolean;
   /** Nodes marked `review`: show every answer with a "change" button first. */
   review?: boolean;
+  /** Info nodes marked `danger`: the bot fills `{{help}}` with the country's help contacts. */
+  danger?: boolean;
 }

@@ -94,6 +94,7 @@ function questionView(set: FlowSet, s: InterviewState, refresh: boolean): Questi
   if (node.type !== "end" && !isResult(node)) view.progress = progress(set, s);
   if (isResult(node)) view.result = true;
   if (node.type === "choice" && node.review) view.review = true;
+  if (node.type === "info" && node.danger) view.danger = true;
   return view;
 }
 
