@@ -10,6 +10,7 @@ import { decodeButton } from "../../flow/codec.js";
 import type { InterviewState, StepResult } from "../../flow/engine.js";
 import { flowOf, refOf } from "../../flow/model.js";
 import { newReceiptCode, normalizeReceiptCode } from "../../referrals/code.js";
+import { nameIn } from "../../referrals/partners.js";
 import { afterSending, recipientsFor, sendReferral, wantsRelay } from "../../referrals/service.js";
 import { escapeHtml } from "../../telegram/html.js";
 import { CALLBACKS } from "../callbacks.js";
@@ -32,7 +33,8 @@ function referralParams(ctx: QadamContext, state: InterviewState): void {
   if (!node || node.flow !== flowOf(ctx.deps.flows, "referral").id) return;
   if (node.type === "choice" && node.review) ctx.session.pendingCode ??= newReceiptCode();
   const r = recipientsFor(refs.flows, refs.cards, refs.directory, state.answers, ctx.lang);
-  const lines = [`• ${escapeHtml(r.triage.organisation)}`, ...r.partners.map((p) => `• ${escapeHtml(p.organisation)}`)];
+  // Each organisation by its name in the person's language, where the partners file gives one.
+  const lines = [r.triage, ...r.partners].map((o) => `• ${escapeHtml(nameIn(o, ctx.lang))}`);
   if (r.partners.length === 0) lines.push(`<i>${tr(ctx, "referral:no_match")}</i>`);
   ctx.params["recipients"] = lines.join("\n");
 }
