@@ -17,6 +17,7 @@ import { help } from "./features/help.js";
 import { interview } from "./features/interview.js";
 import { language, languageGate } from "./features/language.js";
 import { lawyer } from "./features/lawyer.js";
+import { plan } from "./features/plan.js";
 import { privacy } from "./features/privacy.js";
 import { referral, referralHooks } from "./features/referral.js";
 import { safety } from "./features/safety.js";
@@ -129,6 +130,7 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
     languageGate,
     privacy,
     referral,
+    plan,
     interview,
     help,
   );

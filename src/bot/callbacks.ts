@@ -19,6 +19,25 @@ export const CALLBACKS = {
   again: { yes: "a|yes", no: "a|no" },
 } as const;
 
+/**
+ * The result's plan: open a step's card, show its sources, go back to the plan, send the summary
+ * document. A card id is a slug (a-z0-9_, short), so the data stays far under 64 bytes.
+ */
+export const PLAN = {
+  card: (id: string) => `p|c|${id}`,
+  sources: (id: string) => `p|s|${id}`,
+  back: "p|b",
+  keep: "p|k",
+} as const;
+export const PLAN_DATA = /^p\|/;
+export type PlanPress = { kind: "card" | "sources"; card: string } | { kind: "back" } | { kind: "keep" };
+export function decodePlan(data: string): PlanPress | undefined {
+  if (data === PLAN.back) return { kind: "back" };
+  if (data === PLAN.keep) return { kind: "keep" };
+  const m = /^p\|([cs])\|([a-z0-9_]{1,40})$/.exec(data);
+  return m ? { kind: m[1] === "c" ? "card" : "sources", card: m[2]! } : undefined;
+}
+
 /** A language button. */
 export const languageData = (lang: Lang): string => `l|${lang}`;
 /** Every language button's data matches this. */

@@ -7,7 +7,7 @@
 import type { Say } from "../flow/engine.js";
 import { isResult } from "../flow/model.js";
 import type { QuestionView } from "../flow/view.js";
-import { resultView } from "../rights/evaluate.js";
+import { planOf, resultView } from "../rights/evaluate.js";
 import { plain, splitHtml } from "../telegram/html.js";
 import { CALLBACKS } from "./callbacks.js";
 import type { QadamContext } from "./context.js";
@@ -15,7 +15,7 @@ import { keyboard } from "./keyboards.js";
 import { send, tryEdit } from "./send.js";
 import { eraseOne } from "./span.js";
 import { tr } from "./text.js";
-import { answerList, cardHtml, checkedHtml, questionHtml, resultClosing } from "./views.js";
+import { answerList, planHtml, planKeyboard, questionHtml, resultClosing } from "./views.js";
 
 /**
  * `pressed` is the message whose button was pressed, if any: a stale press is answered on the
@@ -77,21 +77,15 @@ export async function show(ctx: QadamContext, says: Say[], pressed?: number): Pr
 }
 
 /**
- * The result: the closing text, a summary of the needs, one message per card, then what to do
- * now (urgent help, the disclaimer) with the node's buttons. The bot asks the rights cards for
- * what applies to the answers stored now. Returns the last message's id.
+ * The result, in two messages rather than a wall of cards: the plan (what Qadam understood and the
+ * next steps, each opening its card on demand, and "Send me my summary"), then what to do now
+ * (urgent help, the disclaimer, the offer) with the node's buttons. Both are computed from the
+ * answers stored now. Returns the last message's id.
  */
 async function showResult(ctx: QadamContext, view: QuestionView): Promise<number> {
-  const result = resultView(ctx.deps.flows, ctx.deps.cards, ctx.session.interview?.answers ?? {});
-  await send(ctx, tr(ctx, view.text));
-  const summary = result.summary.length
-    ? result.summary.map((line) => `• ${tr(ctx, line.label)}: ${tr(ctx, line.answer)}`).join("\n")
-    : tr(ctx, "rights:summary_none");
-  await send(ctx, `${tr(ctx, "rights:summary_title")}\n${summary}`);
-  if (result.cards.length === 0) await send(ctx, tr(ctx, "rights:no_cards"));
-  for (const [i, card] of result.cards.entries()) {
-    const last = i === result.cards.length - 1;
-    await send(ctx, last ? `${cardHtml(ctx, card)}\n\n${checkedHtml(ctx, result.checked)}` : cardHtml(ctx, card));
-  }
+  const answers = ctx.session.interview?.answers ?? {};
+  const result = resultView(ctx.deps.flows, ctx.deps.cards, answers);
+  const plan = planOf(ctx.deps.flows, ctx.deps.cards, answers);
+  await send(ctx, `${tr(ctx, view.text)}\n\n${planHtml(ctx, plan, result.checked)}`, planKeyboard(ctx, plan));
   return send(ctx, resultClosing(ctx, view.type === "choice"), keyboard(ctx, view.buttons));
 }

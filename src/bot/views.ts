@@ -2,14 +2,15 @@
  * How each thing the person reads is laid out in Telegram HTML: a question, a rights card, the
  * check date of the sources, the result's closing message, and the list of stored answers.
  */
-import type { InlineKeyboardButton } from "grammy/types";
+import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import { encodeButton } from "../flow/codec.js";
 import { type FlowSet, isQuestion, isResult, nodeAt, refOf } from "../flow/model.js";
 import { walk } from "../flow/path.js";
 import { answerMsg, type QuestionView, questionMsg } from "../flow/view.js";
 import { nameIn } from "../referrals/partners.js";
-import type { CardView, ResultView } from "../rights/evaluate.js";
-import { escapeHtml } from "../telegram/html.js";
+import type { CardView, Plan, ResultView } from "../rights/evaluate.js";
+import { escapeHtml, plain } from "../telegram/html.js";
+import { PLAN } from "./callbacks.js";
 import type { QadamContext } from "./context.js";
 import { localDate, tr } from "./text.js";
 
@@ -29,18 +30,52 @@ export function questionHtml(ctx: QadamContext, v: QuestionView): string {
  * One card as a message: title, the parts that apply, and its sources (a secondary source is
  * marked as not an official source). The check date is said once per result, not on every card.
  */
-export function cardHtml(ctx: QadamContext, card: CardView): string {
+export function cardHtml(ctx: QadamContext, card: CardView, o: { sources?: boolean } = {}): string {
+  const text = [`<b>${tr(ctx, card.title)}</b>`, ...card.parts.map((p) => tr(ctx, p))];
+  if (o.sources === false) return text.join("\n\n");
   const sources = card.cite.map((c) => {
     const label = tr(ctx, c.label);
     const at = c.at ? `, ${tr(ctx, c.many ? "rights:cite_at_list" : "rights:cite_at", { at: c.at })}` : "";
     const unofficial = c.official ? "" : ` <i>(${tr(ctx, "rights:unofficial")})</i>`;
     return `• <a href="${escapeHtml(c.url)}">${label}</a>${at}${unofficial}`;
   });
-  return [
-    `<b>${tr(ctx, card.title)}</b>`,
-    ...card.parts.map((p) => tr(ctx, p)),
-    `<i>${tr(ctx, "rights:sources_title")}</i>\n${sources.join("\n")}`,
-  ].join("\n\n");
+  return [...text, `<i>${tr(ctx, "rights:sources_title")}</i>\n${sources.join("\n")}`].join("\n\n");
+}
+
+/**
+ * The plan, the first thing of the result, one phone screen: that a deadline may be running (if
+ * one may), what Qadam understood, the next steps most urgent first, and the sources' check date.
+ */
+export function planHtml(ctx: QadamContext, plan: Plan, checked: ResultView["checked"]): string {
+  const out: string[] = [];
+  if (plan.deadline) out.push(`⏳ <b>${tr(ctx, "rights:plan.deadline_first")}</b>`);
+  if (plan.understood.length)
+    out.push(
+      `<b>${tr(ctx, "rights:plan.understood")}</b>\n${plan.understood.map((line) => `• ${line.map((m) => tr(ctx, m)).join(" · ")}`).join("\n")}`,
+    );
+  if (plan.steps.length)
+    out.push(`<b>${tr(ctx, "rights:plan.steps")}</b>\n${plan.steps.map((s, i) => `${i + 1}. ${tr(ctx, s.text)}`).join("\n")}`);
+  else out.push(tr(ctx, "rights:no_cards"));
+  if (plan.more) out.push(`<i>${tr(ctx, "rights:plan.more", { count: plan.more })}</i>`);
+  const date = checkedHtml(ctx, checked);
+  if (date) out.push(date);
+  return out.join("\n\n");
+}
+
+/** Under the plan: a button per step (its number), and "Send me my summary". */
+export function planKeyboard(ctx: QadamContext, plan: Plan): InlineKeyboardMarkup {
+  const steps = plan.steps.map((s, i) => ({ text: `${i + 1} ▸`, callback_data: PLAN.card(s.card) }));
+  return {
+    inline_keyboard: [...(steps.length ? [steps] : []), [{ text: plain(tr(ctx, "rights:plan.keep")), callback_data: PLAN.keep }]],
+  };
+}
+
+/** Under a card opened from the plan: its sources (unless shown), and the way back to the plan. */
+export function cardKeyboard(ctx: QadamContext, card: string, sourcesShown: boolean): InlineKeyboardMarkup {
+  const back = { text: plain(tr(ctx, "rights:plan.back")), callback_data: PLAN.back };
+  return {
+    inline_keyboard: sourcesShown ? [[back]] : [[{ text: plain(tr(ctx, "rights:plan.sources")), callback_data: PLAN.sources(card) }, back]],
+  };
 }
 
 /** "Sources checked on …" (or between two dates), said once under the last card. */

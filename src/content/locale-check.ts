@@ -55,6 +55,9 @@ export function flowKeys(set: FlowSet, cards: CardSet, urgency: readonly Urgency
     keys.set(c.titleKey, at);
     for (const p of c.parts) keys.set(p.key, at);
     for (const s of c.cite) keys.set(s.labelKey, `${at}.cite`);
+    // The card's line in the plan, and, where a deadline may be running, the line with it first.
+    keys.set(`rights:${c.id}.step`, `${at} (its step in the plan)`);
+    if (c.deadline) keys.set(`rights:${c.id}.step_deadline`, `${at} (its step, deadline first)`);
   }
   for (const r of urgency) keys.set(`staff:urgency.${r.id}`, `flows/triage.yaml › rules (${r.id})`);
   // Each flow is a part of the interview ("Part 2 of 4 · The case"), named in its own namespace.

@@ -5,7 +5,7 @@
  */
 import type { Answer } from "../flow/answers.js";
 import { holds } from "../flow/conditions.js";
-import { type FlowSet, nodeAt } from "../flow/model.js";
+import { type FlowSet, nodeAt, refOf } from "../flow/model.js";
 import { walk } from "../flow/path.js";
 import type { Condition } from "../flow/schema.js";
 import { answerMsg } from "../flow/view.js";
@@ -86,6 +86,53 @@ export function resultView(flows: FlowSet, cardSet: CardSet, answers: Readonly<R
   const cards = applicableCards(cardSet, answers);
   const checked = checkedRange(cards);
   return { summary: needsSummary(flows, answers), cards, ...(checked ? { checked } : {}) };
+}
+
+/** At most this many next steps in the plan: more would not fit a phone screen. */
+export const PLAN_STEPS = 5;
+
+export interface Plan {
+  /** A deadline may be running: the plan says so before anything else. */
+  deadline: boolean;
+  /** What Qadam understood, a few lines: where and how the case ended, the needs, ill-treatment. */
+  understood: Msg[][];
+  /** The next steps, most urgent first (a deadline first), each opening its card. */
+  steps: { card: string; text: Msg; deadline: boolean }[];
+  /** Cards beyond the first five: still in the summary document. */
+  more: number;
+}
+
+/**
+ * The short plan a person reads first: a pure function of the answers, like the cards. A step is
+ * the card's one line (`<card>.step`), or with the deadline first (`<card>.step_deadline`) when
+ * the card's deadline may be running for this person.
+ */
+export function planOf(flows: FlowSet, cardSet: CardSet, answers: Readonly<Record<string, Answer>>): Plan {
+  const cards = applicableCards(cardSet, answers);
+  const said = (role: "country" | "outcome" | "areas" | "ill_treated"): Msg | undefined => {
+    const ref = refOf(flows, role);
+    const a = answers[ref];
+    if (a?.kind !== "value") return undefined;
+    const node = nodeAt(flows, ref);
+    if (node.type === "multi") {
+      const chosen = (a.value as string[]).filter((id) => !node.options.find((o) => o.id === id)?.exclusive);
+      return chosen.length ? answerMsg(node, { kind: "value", value: chosen }) : undefined;
+    }
+    return answerMsg(node, a);
+  };
+  const understood: Msg[][] = [];
+  const place = [said("country"), said("outcome")].filter((m): m is Msg => m !== undefined);
+  if (place.length) understood.push(place);
+  const areas = said("areas");
+  if (areas) understood.push([{ key: "rights:plan.needs", params: { areas } }]);
+  const ill = answers[refOf(flows, "ill_treated")];
+  if (ill?.kind === "value" && ill.value === "yes") understood.push([{ key: "rights:plan.ill_treated" }]);
+  const steps = cards.slice(0, PLAN_STEPS).map((c) => ({
+    card: c.id,
+    deadline: c.deadline,
+    text: { key: `rights:${c.id}.${c.deadline ? "step_deadline" : "step"}` },
+  }));
+  return { deadline: steps.some((s) => s.deadline), understood, steps, more: Math.max(0, cards.length - PLAN_STEPS) };
 }
 
 /** The countries whose law the cited sources are about, card by card (for the country checks). */
