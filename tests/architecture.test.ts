@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadRules } from "../src/content/load.js";
+import { NODE_ROLES } from "../src/flow/schema.js";
 
 const SRC = "src";
 
@@ -117,7 +118,7 @@ describe("names the code relies on", () => {
 
   it("each role the code relies on is given exactly once", () => {
     const { flows } = loadRules("flows");
-    expect([...flows.roles.keys()].sort()).toEqual(["areas", "contact", "contact_detail", "country", "keep", "note"]);
+    expect([...flows.roles.keys()].sort()).toEqual([...NODE_ROLES].sort());
     expect([...flows.flowRoles.keys()]).toEqual(["referral"]);
   });
 });

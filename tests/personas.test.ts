@@ -34,17 +34,47 @@ const ALL_CARDS = [
 
 /** A person in a language, with helpers to answer by option id rather than by label. */
 class Person extends Chat {
-  /** Ids of the cards shown, in order. */
-  cardsShown(): string[] {
+  /** The plan message now in the chat (the latest). */
+  plan(): string {
+    const intro = plain(this.t("needs:result.text"));
+    return [...this.messages()].reverse().find((m) => m.text.startsWith(intro))?.text ?? "";
+  }
+  /** The sections of the summary document sent last. */
+  document(): string[] {
+    return this.lastDocument();
+  }
+  private lastDocument(): string[] {
+    const doc = this.bot.api.calls.filter((c) => c.method === "sendDocument").pop();
+    if (!doc) return [];
+    const html = Buffer.from((doc.payload["document"] as unknown as { fileData: Uint8Array }).fileData).toString("utf8");
+    return [...html.matchAll(/<section>([\s\S]*?)<\/section>/g)].map((m) =>
+      plain(m[1]!.replace(/^<p class="n">\d+<\/p>/, ""))
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, "&"),
+    );
+  }
+  /** Ids of the cards of the result, in order. */
+  async cards(): Promise<string[]> {
+    await this.keep();
     const titles = new Map(ALL_CARDS.map((id) => [this.t(`rights:${id}.title`), id]));
-    return this.messages()
-      .map((m) => titles.get(m.text.split("\n")[0]!))
+    return this.lastDocument()
+      .map((text) => titles.get(text.split("\n")[0]!))
       .filter((id): id is string => id !== undefined);
   }
-  /** The text of the card with this id. */
-  card(id: string): string {
+  /** The text of the card with this id, as the summary document has it. */
+  async card(id: string): Promise<string> {
+    await this.keep();
     const title = this.t(`rights:${id}.title`);
-    return this.messages().find((m) => m.text.startsWith(title))?.text ?? "";
+    return this.lastDocument().find((text) => text.startsWith(title)) ?? "";
+  }
+  private async keep(): Promise<void> {
+    const intro = plain(this.t("needs:result.text"));
+    const planMsg = [...this.messages()].reverse().find((m) => m.text.startsWith(intro));
+    if (!planMsg) throw new Error("no plan in the chat");
+    const keep = planMsg.buttons.flat().find((b) => b.text === plain(this.t("rights:plan.keep")))!;
+    await this.pressData(keep.data, planMsg.id);
   }
 }
 
@@ -74,16 +104,17 @@ describe("personas", () => {
     await p.skip(); // ill-treatment
     await p.skip(); // the note
     // The 6-month deadline is the first thing read.
-    expect(p.cardsShown()).toEqual(["kz_compensation", "reparation", "wgad", "hrc"]);
-    const card = p.card("kz_compensation");
+    expect(await p.cards()).toEqual(["kz_compensation", "reparation", "wgad", "hrc"]);
+    const card = await p.card("kz_compensation");
     expect(card.split("\n")[2]).toBe(plain(p.t("rights:kz_compensation.deadline")));
     expect(card).toContain(plain(p.t("rights:kz_compensation.notice_missing")));
     expect(card).not.toContain(plain(p.t("rights:kz_compensation.heirs")));
     expect(card).toContain(p.t("rights:sources.kz_cpc"));
-    // The check date is said once, under the last card, not on every card.
+    // The check date is said once, in the plan, not on every card.
     const checked = p.t("rights:checked_range", { from: "27.11.2026", to: "29.11.2026" });
-    expect(p.card("hrc")).toContain(checked);
+    expect(p.plan()).toContain(checked);
     expect(p.messages().filter((m) => m.text.includes(checked))).toHaveLength(1);
+    expect(await p.card("hrc")).not.toContain(checked);
   });
 
   it("pardoned in Uzbekistan after signing a request for forgiveness: no rehabilitation by itself, review and supervision", async () => {
@@ -106,7 +137,7 @@ describe("personas", () => {
     await p.next();
     await p.tick("needs", "safety", "pressure");
     await p.skip();
-    expect(p.cardsShown()).toEqual([
+    expect(await p.cards()).toEqual([
       "reparation",
       "uz_no_rehabilitation",
       "uz_review",
@@ -117,8 +148,8 @@ describe("personas", () => {
       "iccpr_14_6",
     ]);
     // "2025" may be the August 2025 pardon: it is named, as a possibility.
-    expect(p.card("uz_no_rehabilitation")).toContain(plain(p.t("rights:uz_no_rehabilitation.pardon_2025")));
-    expect(p.card("iccpr_14_6")).toContain(plain(p.t("rights:iccpr_14_6.pardon")));
+    expect(await p.card("uz_no_rehabilitation")).toContain(plain(p.t("rights:uz_no_rehabilitation.pardon_2025")));
+    expect(await p.card("iccpr_14_6")).toContain(plain(p.t("rights:iccpr_14_6.pardon")));
     // No Kazakh law and no Kazakh hint in an Uzbek case.
     expect(
       p
@@ -126,9 +157,10 @@ describe("personas", () => {
         .map((m) => m.text)
         .join("\n"),
     ).not.toMatch(/adilet|1 July 2025|1 июля 2025/);
-    expect(p.card("supervision_travel")).toContain(plain(p.t("rights:supervision_travel.uz_pardon")));
-    const summary = p.messages().find((m) => m.text.startsWith(plain(p.t("rights:summary_title"))))!.text;
-    expect(summary).toContain(p.t("needs:safety.options.pressure"));
+    expect(await p.card("supervision_travel")).toContain(plain(p.t("rights:supervision_travel.uz_pardon")));
+    // What was told, in full, is in the summary document (the plan names only the areas).
+    const told = p.document().find((text) => text.startsWith(plain(p.t("rights:summary_title"))))!;
+    expect(told).toContain(p.t("needs:safety.options.pressure"));
   });
 
   it("a mother in Uzbekistan asks in Uzbek Cyrillic for a son still in detention", async () => {
@@ -152,14 +184,14 @@ describe("personas", () => {
     await p.choose("needs", "ill_treated", "yes");
     await p.choose("needs", "documented", "no");
     await p.skip();
-    expect(p.cardsShown()).toEqual(["reparation", "uz_review", "detained", "cat_redress", "family_redress", "wgad", "hrc", "iccpr_9_5"]);
-    expect(p.card("detained")).toContain(plain(p.t("rights:detained.uz")));
-    const cat = p.card("cat_redress");
+    expect(await p.cards()).toEqual(["reparation", "uz_review", "detained", "cat_redress", "family_redress", "wgad", "hrc", "iccpr_9_5"]);
+    expect(await p.card("detained")).toContain(plain(p.t("rights:detained.uz")));
+    const cat = await p.card("cat_redress");
     expect(cat).toContain(plain(p.t("rights:cat_redress.uz")));
     expect(cat).not.toContain(plain(p.t("rights:cat_redress.kz")));
     expect(cat).toContain(plain(p.t("rights:cat_redress.documentation")));
-    expect(p.card("wgad")).not.toContain(plain(p.t("rights:wgad.released")));
-    expect(p.card("hrc")).toContain(plain(p.t("rights:hrc.pending")));
+    expect(await p.card("wgad")).not.toContain(plain(p.t("rights:wgad.released")));
+    expect(await p.card("hrc")).toContain(plain(p.t("rights:hrc.pending")));
   });
 
   it("a Kazakh “extremism” conviction with a blocked bank card", async () => {
@@ -186,7 +218,7 @@ describe("personas", () => {
     await p.next();
     await p.skip();
     await p.skip();
-    expect(p.cardsShown()).toEqual([
+    expect(await p.cards()).toEqual([
       "reparation",
       "kz_no_compensation",
       "kz_review",
@@ -196,8 +228,8 @@ describe("personas", () => {
       "hrc",
       "iccpr_9_5",
     ]);
-    expect(p.card("kz_no_compensation")).toContain(plain(p.t("rights:kz_no_compensation.still_open")));
-    const review = p.card("kz_review");
+    expect(await p.card("kz_no_compensation")).toContain(plain(p.t("rights:kz_no_compensation.still_open")));
+    const review = await p.card("kz_review");
     expect(review).toContain(plain(p.t("rights:kz_review.not_appealed")));
     expect(review).not.toContain(plain(p.t("rights:kz_review.appealed")));
   });
@@ -239,7 +271,7 @@ describe("personas", () => {
     expect(askedAfter).not.toMatch(/describe|what happened|who did/i);
     expect(p.last()).toContain(p.t("needs:note.help"));
     await p.skip();
-    expect(p.cardsShown()).toEqual([
+    expect(await p.cards()).toEqual([
       "reparation",
       "kz_no_compensation",
       "kz_review",
@@ -248,8 +280,8 @@ describe("personas", () => {
       "hrc",
       "iccpr_9_5",
     ]);
-    expect(p.card("cat_redress")).toContain(plain(p.t("rights:cat_redress.one_body")));
-    const cat = p.card("cat_redress");
+    expect(await p.card("cat_redress")).toContain(plain(p.t("rights:cat_redress.one_body")));
+    const cat = await p.card("cat_redress");
     expect(cat).toContain(plain(p.t("rights:cat_redress.kz")));
     expect(cat).not.toContain(plain(p.t("rights:cat_redress.documentation"))); // it was documented
     expect(p.messages().some((m) => m.text.includes("103"))).toBe(true); // urgent help is named
@@ -278,12 +310,12 @@ describe("personas", () => {
     await p.tick("needs", "health", "physical");
     await p.choose("needs", "ill_treated", "no");
     await p.say("Мне нужна помощь с лечением");
-    expect(p.cardsShown()).toEqual(["reparation"]);
+    expect(await p.cards()).toEqual(["reparation"]);
     // Text typed at the result gets a pointer and the buttons again, not every card again.
     const count = p.messages().length;
     await p.say("1,2");
     expect(p.messages().length - count).toBe(2); // the pointer, and the closing message with its buttons
-    expect(p.cardsShown()).toEqual(["reparation"]);
+    expect(await p.cards()).toEqual(["reparation"]);
     expect(p.last()).toContain(plain(p.t("rights:offer")));
   });
 
@@ -305,10 +337,10 @@ describe("personas", () => {
     await p.next(); // the one sensitive question is announced
     await p.skip(); // ill-treatment
     await p.skip(); // the note
-    expect(p.cardsShown()).toEqual(["kz_compensation", "reparation", "kz_constitutional_court", "wgad", "hrc", "iccpr_9_5", "iccpr_14_6"]);
-    expect(p.card("kz_compensation")).toContain(plain(p.t("rights:kz_compensation.overturned")));
-    expect(p.card("kz_compensation")).toContain(plain(p.t("rights:kz_compensation.body")));
-    expect(p.card("iccpr_14_6")).toContain(plain(p.t("rights:iccpr_14_6.exception")));
+    expect(await p.cards()).toEqual(["kz_compensation", "reparation", "kz_constitutional_court", "wgad", "hrc", "iccpr_9_5", "iccpr_14_6"]);
+    expect(await p.card("kz_compensation")).toContain(plain(p.t("rights:kz_compensation.overturned")));
+    expect(await p.card("kz_compensation")).toContain(plain(p.t("rights:kz_compensation.body")));
+    expect(await p.card("iccpr_14_6")).toContain(plain(p.t("rights:iccpr_14_6.exception")));
   });
 
   it("a case closed in Uzbekistan because the charge had been decided before: a lawyer should read the decision", async () => {
@@ -328,12 +360,12 @@ describe("personas", () => {
     await p.next(); // the one sensitive question is announced
     await p.skip();
     await p.skip();
-    expect(p.cardsShown()).toEqual(["reparation", "closure_check", "supervision_travel", "wgad", "hrc"]);
-    expect(p.card("closure_check")).toContain(plain(p.t("rights:closure_check.uz")));
-    expect(p.card("closure_check")).not.toContain(plain(p.t("rights:closure_check.kz")));
+    expect(await p.cards()).toEqual(["reparation", "closure_check", "supervision_travel", "wgad", "hrc"]);
+    expect(await p.card("closure_check")).toContain(plain(p.t("rights:closure_check.uz")));
+    expect(await p.card("closure_check")).not.toContain(plain(p.t("rights:closure_check.kz")));
     // Each card cites only what concerns the person's country.
-    expect(p.card("supervision_travel")).toContain(p.t("rights:sources.uz_reporting_2018"));
-    expect(p.card("supervision_travel")).not.toContain(p.t("rights:sources.kz_supervision_law"));
+    expect(await p.card("supervision_travel")).toContain(p.t("rights:sources.uz_reporting_2018"));
+    expect(await p.card("supervision_travel")).not.toContain(p.t("rights:sources.kz_supervision_law"));
   });
 
   it("changing the outcome after the result drops the cards of the abandoned branch", async () => {
@@ -350,7 +382,7 @@ describe("personas", () => {
     await p.next(); // the one sensitive question is announced
     await p.skip();
     await p.skip();
-    expect(p.cardsShown()).toContain("kz_compensation");
+    expect(await p.cards()).toContain("kz_compensation");
     await p.say("/mydata");
     // Answers listed: 1 consent, 2 who, 3 country, 4 outcome, 5 notice, …
     await p.press(p.t("common:buttons.change", { n: 4 }));
@@ -369,12 +401,15 @@ describe("personas", () => {
     await p.next(); // the announcement of the sensitive question
     await p.press("common:buttons.keep"); // ill-treatment (skipped before)
     await p.press("common:buttons.keep"); // the note
-    const titles = p
-      .messages()
-      .slice(from)
-      .map((m) => m.text.split("\n")[0]);
-    expect(titles).toContain(p.t("rights:kz_no_compensation.title"));
-    expect(titles).not.toContain(p.t("rights:kz_compensation.title"));
+    // The result shown again after the change is the new branch's.
+    expect(
+      p
+        .messages()
+        .slice(from)
+        .some((m) => m.text.startsWith(plain(p.t("needs:result.text")))),
+    ).toBe(true);
+    expect(await p.cards()).toContain("kz_no_compensation");
+    expect(await p.cards()).not.toContain("kz_compensation");
     await p.say("/mydata");
     expect(p.last()).not.toContain(p.t("legal:notice.text").slice(0, 30)); // the notice answer was pruned
   });
