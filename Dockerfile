@@ -1,5 +1,6 @@
 # Qadam: multi-stage build on Node 22 LTS; the runtime image has production dependencies only
 # and runs as the unprivileged `node` user, with tini as PID 1 so SIGTERM stops the bot cleanly.
+# compose.yaml runs it beside Redis; tests/deploy.test.ts checks this file without a Docker engine.
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -13,13 +14,28 @@ RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf 
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --omit=dev alone still installs typescript: it is an optional peer of i18next, so the lockfile
+# marks it devOptional (a dev dependency that is also optional for a production one), and npm
+# leaves such a package out only when both dev and optional are omitted. --omit=peer does not help:
+# nothing is flagged peer. --omit=optional drops typescript, detect-libc and msgpackr-extract with
+# its platform binary; msgpackr-extract only speeds up *unpacking* and BullMQ only packs with
+# msgpackr (its JS fallback is used), so nothing the bot runs is lost (tests/deploy.test.ts checks
+# that every production package's required dependencies stay). --ignore-scripts: no production
+# package left has an install script, and none gets to run code at build time.
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY flows ./flows
 COPY locales ./locales
 # The example partners file (public keys only) lets `docker run -i` start the local chat; on
 # Telegram the bot refuses it and asks for PARTNERS_FILE (mount your own, e.g. under /config).
 COPY examples/partners.yaml ./examples/partners.yaml
+# REFERRALS_DIR (default referrals-out, relative to /app) is where folder transports write sealed
+# files: it must exist and belong to `node`, who cannot create folders in root-owned /app. Mode
+# 0700 as the bot itself would make it. compose.yaml mounts a named volume here, and Docker copies
+# this owner and mode into a new, empty volume.
+RUN mkdir -p /app/referrals-out && chown node:node /app/referrals-out && chmod 0700 /app/referrals-out
 USER node
+# No HEALTHCHECK here: the same image runs the local chat (`docker run -it`), which serves no
+# /healthz unless OPS_PORT is set; compose.yaml declares the check for the Telegram service.
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]
