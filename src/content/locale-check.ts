@@ -76,7 +76,8 @@ export function codeKeys(srcDir: string): { exact: Set<string>; prefixes: string
     for (const f of readdirSync(dir)) {
       const p = join(dir, f);
       if (statSync(p).isDirectory()) visit(p);
-      else if (p.endsWith(".ts")) {
+      // .ts from source; .js where it runs built (dist/ in the image): tsc keeps the string literals.
+      else if (p.endsWith(".ts") || p.endsWith(".js")) {
         for (const m of readFileSync(p, "utf8").matchAll(/["'`]([a-z][\w-]*:[\w.]+?)(\$\{|["'`])/g)) {
           if (m[2] === "${") prefixes.push(m[1] ?? "");
           else exact.add(m[1] ?? "");

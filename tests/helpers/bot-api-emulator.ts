@@ -13,6 +13,8 @@ export type EmulatedMessage = FakeMessage;
 
 export class BotApiEmulator {
   readonly calls: { method: string; payload: Record<string, unknown> }[] = [];
+  /** Every request as it arrived, getUpdates included (performance.now() of this process): the start-up bench times them. */
+  readonly arrivals: { method: string; at: number }[] = [];
   private queue: Update[] = [];
   private waiting: (() => void)[] = [];
   private nextUpdate = 1;
@@ -116,6 +118,7 @@ export class BotApiEmulator {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const m = /^\/bot[^/]+\/(\w+)$/.exec(req.url ?? "");
+    this.arrivals.push({ method: m?.[1] ?? "", at: performance.now() });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
