@@ -5,7 +5,7 @@
  */
 import type { Bot } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { installBot, newBot } from "./bot/bot.js";
 import type { BotDeps, BotReferrals, QadamContext, SessionData } from "./bot/context.js";
 import { DESK, Desk } from "./bot/desk.js";
@@ -20,6 +20,7 @@ import { loadPartners } from "./referrals/partners.js";
 import { MemoryReferralStore, RedisReferralStore } from "./referrals/store.js";
 import { cryptoReady, parseKeyring } from "./storage/cipher.js";
 import { sessionId } from "./storage/keys.js";
+import { connectRedis } from "./storage/redis.js";
 import { createSessionStore } from "./storage/sessions.js";
 import { ChatTurns } from "./storage/turns.js";
 import { MemoryAudit, RedisAudit } from "./triage/audit.js";
@@ -60,7 +61,7 @@ export async function buildApp(
   const { flows, cards, triage, i18n } = loadContent(config.FLOWS_DIR, config.LOCALES_DIR);
   const keyring = parseKeyring(config.SESSION_KEYS);
   const secret = config.SESSION_SECRET;
-  const redis = config.REDIS_URL ? connectRedis(config) : undefined;
+  const redis = config.REDIS_URL ? connectRedis(config, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
   // While Redis is down ioredis retries without end: say so once a minute, not on every try.
   let quietUntil = 0;
   redis?.on("error", (e: Error) => {
@@ -196,30 +197,6 @@ export async function buildApp(
       else redis.disconnect();
     },
   };
-}
-
-/**
- * One Redis (REDIS_URL), or the master that Sentinel names (REDIS_SENTINELS and
- * REDIS_SENTINEL_NAME; REDIS_URL then gives only the password and database). ioredis finds the
- * master again after a failover by itself.
- */
-function connectRedis(config: Config): Redis {
-  const common = { maxRetriesPerRequest: 3, lazyConnect: false } as const;
-  if (!config.REDIS_SENTINELS || !config.REDIS_SENTINEL_NAME) return new Redis(config.REDIS_URL ?? "", common);
-  const url = new URL(config.REDIS_URL ?? "redis://localhost");
-  const db = Number(url.pathname.slice(1) || "0");
-  return new Redis({
-    ...common,
-    name: config.REDIS_SENTINEL_NAME,
-    sentinels: config.REDIS_SENTINELS.split(",").map((hp) => {
-      const [host, port] = hp.split(":");
-      return { host: host ?? "", port: Number(port) };
-    }),
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-    ...(url.protocol === "rediss:" ? { tls: {}, enableTLSForSentinelMode: true } : {}),
-    db,
-  });
 }
 
 /** A file sent to the bot, as text, through Telegram's file API (or the Bot API server in TELEGRAM_API_ROOT). */

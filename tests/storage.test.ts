@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { cryptoReady, decryptValue, EncryptedStorage, encryptValue, newKeyEntry, parseKeyring } from "../src/storage/cipher.js";
 import { sessionId } from "../src/storage/keys.js";
+import { connectRedis } from "../src/storage/redis.js";
 
 beforeAll(cryptoReady);
 
@@ -86,6 +87,21 @@ describe("encrypted session storage", () => {
       /WEBHOOK_SECRET: is required when WEBHOOK_URL is set[\s\S]*WEBHOOK_URL: must start with https:\/\/[\s\S]*REDIS_SENTINEL_NAME: is required/,
     );
     expect(() => loadConfig({ REDIS_SENTINELS: "s1" })).toThrow(/REDIS_SENTINELS: must be host:port/);
+    // Behind Sentinel, ioredis is given the sentinels and the master's name; the URL keeps the password and database.
+    const r = connectRedis(
+      { REDIS_URL: "redis://:s%40cret@ignored:6379/2", REDIS_SENTINELS: "s1:26379,s2:26380", REDIS_SENTINEL_NAME: "qadam" },
+      { lazyConnect: true },
+    );
+    expect(r.options).toMatchObject({
+      name: "qadam",
+      sentinels: [
+        { host: "s1", port: 26379 },
+        { host: "s2", port: 26380 },
+      ],
+      password: "s@cret",
+      db: 2,
+    });
+    r.disconnect();
   });
 
   it("hides chat ids in key names", () => {

@@ -35,7 +35,8 @@ export function decodePlan(data: string): PlanPress | undefined {
   if (data === PLAN.back) return { kind: "back" };
   if (data === PLAN.keep) return { kind: "keep" };
   const m = /^p\|([cs])\|([a-z0-9_]{1,40})$/.exec(data);
-  return m ? { kind: m[1] === "c" ? "card" : "sources", card: m[2]! } : undefined;
+  const card = m?.[2];
+  return card ? { kind: m[1] === "c" ? "card" : "sources", card } : undefined;
 }
 
 /** A language button. */

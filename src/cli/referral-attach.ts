@@ -7,13 +7,13 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import sodium from "libsodium-wrappers";
 import { ATTEMPTS, QUEUE } from "../referrals/delivery.js";
 import { canonical, mergeGrants, parseEnvelope } from "../referrals/envelope.js";
 import { fromB64, keyId } from "../referrals/keys.js";
 import { loadPartners } from "../referrals/partners.js";
 import { RedisReferralStore } from "../referrals/store.js";
+import { connectRedis } from "../storage/redis.js";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { to: { type: "string" } } });
 const url = process.env["REDIS_URL"];
@@ -22,7 +22,7 @@ if (!positionals[0] || !values.to || !url) {
   process.exit(2);
 }
 await sodium.ready;
-const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+const redis = connectRedis({ ...process.env, REDIS_URL: url }, { maxRetriesPerRequest: 2 });
 redis.on("error", () => {}); // the command itself reports what failed
 try {
   const dir = loadPartners(process.env["PARTNERS_FILE"] ?? "examples/partners.yaml", process.env["TRIAGE_PUBLIC_KEY"]);

@@ -3,9 +3,10 @@
  * (received, in_review, assigned, accepted, closed), which the person sees with /status. Needs
  * REDIS_URL. Without a status, prints the current one.
  */
-import { Redis } from "ioredis";
+
 import { normalizeReceiptCode } from "../referrals/code.js";
 import { RedisReferralStore, STATUSES, type Status } from "../referrals/store.js";
+import { connectRedis } from "../storage/redis.js";
 
 const [typed, status] = process.argv.slice(2);
 const code = typed ? normalizeReceiptCode(typed) : undefined;
@@ -14,7 +15,7 @@ if (!code || (status && !(STATUSES as readonly string[]).includes(status)) || !u
   console.error(`Usage: REDIS_URL=redis://… npm run referral:status -- <QDM-XXXX-XXXX> [${STATUSES.join("|")}]`);
   process.exit(2);
 }
-const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+const redis = connectRedis({ ...process.env, REDIS_URL: url }, { maxRetriesPerRequest: 2 });
 redis.on("error", () => {}); // the command itself reports what failed
 const store = new RedisReferralStore(redis, Number(process.env["REFERRAL_TTL_DAYS"] ?? 90) * 86_400);
 try {

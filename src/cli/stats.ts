@@ -3,8 +3,8 @@
  * cases kept now by status, from triage metadata only. Every count under 5 is shown as "<5".
  */
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
 import { RedisReferralStore } from "../referrals/store.js";
+import { connectRedis } from "../storage/redis.js";
 import { RedisStats, statsCsv, statsTable } from "../triage/stats.js";
 
 const { values } = parseArgs({ options: { csv: { type: "boolean", default: false } } });
@@ -13,7 +13,7 @@ if (!url) {
   console.error("Usage: REDIS_URL=redis://… npm run stats [-- --csv]");
   process.exit(2);
 }
-const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+const redis = connectRedis({ ...process.env, REDIS_URL: url }, { maxRetriesPerRequest: 2 });
 redis.on("error", () => {}); // the command itself reports what failed
 try {
   const statuses: Record<string, number> = {};
