@@ -87,10 +87,11 @@ export function step(set: FlowSet, state: InterviewState, input: Input): StepRes
     case "edit":
     case "revise": {
       if (!walk(set, s.answers).path.includes(input.ref)) return again("stale");
-      const next: InterviewState = { ...s, node: input.ref, step: s.step + 1 };
+      // Changed from /mydata or the review screen: once answered, straight back to where the person
+      // was (the first open question), past every later answer still on the path, with no
+      // "Keep" for each; a new branch's own questions are asked on the way.
+      const next: InterviewState = { ...s, node: input.ref, step: s.step + 1, resume: true };
       delete next.draft;
-      if (input.type === "revise") next.resume = true;
-      else delete next.resume;
       return { state: next, say: [...say, ask(set, next, false)] };
     }
     case "keep": {
@@ -142,7 +143,7 @@ export function step(set: FlowSet, state: InterviewState, input: Input): StepRes
 function advance(set: FlowSet, s: InterviewState, node: CompiledNode, answer: Answer, say: Say[]): StepResult {
   const answers = prune(set, { ...s.answers, [node.ref]: answer });
   const flowVersion = set.flows.get(node.flow)?.version ?? 0;
-  // Changing an answer from the review screen skips what is already answered, back to the review.
+  // After a change from /mydata or the review screen: skip what is already answered, back to where the person was.
   const target = s.resume ? walk(set, answers).at : settle(set, nextOf(node, answers), answers);
   const next: InterviewState = {
     node: target,
