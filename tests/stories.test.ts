@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { LANGS } from "../src/i18n/index.js";
 import { Chat, testBot } from "./helpers/chat.js";
 
+const plain = (html: string) => html.replace(/<[^>]+>/g, "");
 const RAW_KEY = /\b(common|opening):[a-z_.]+/;
 
 describe("the opening of the interview", () => {
@@ -199,6 +200,36 @@ describe("the opening of the interview", () => {
     // Text typed at a screen without a "Skip" button is not told to press one.
     await chat.say("hello");
     expect(chat.messages().at(-2)!.text).toBe(chat.t("common:notice.use_buttons_required"));
+  });
+
+  it("a man in Kazakhstan, in Russian, types two areas of need instead of pressing them: both are ticked on the same question", async () => {
+    const chat = new Chat(await testBot(), 12, "ru");
+    await chat.startIn("ru");
+    await chat.press("opening:who.options.self");
+    await chat.press("opening:country.options.kz");
+    // Every question up to the areas of need skipped, every introduction read.
+    for (let i = 0; i < 30 && !chat.last().includes(plain(chat.t("needs:areas.text")).split("\n")[0]!); i++) {
+      const labels = chat
+        .keyboard()
+        .buttons.flat()
+        .map((b) => b.text);
+      if (labels.includes(chat.t("common:buttons.continue"))) await chat.next();
+      else await chat.skip();
+    }
+    const question = chat.keyboard();
+    const count = chat.messages().length;
+    await chat.say(chat.t("needs:areas.options.health").toLowerCase());
+    await chat.say(chat.t("needs:areas.options.work"));
+    // No new message: the ticks appear on the question's own buttons.
+    expect(chat.messages().length).toBe(count);
+    const ticked = chat
+      .messages()
+      .find((m) => m.id === question.id)!
+      .buttons.flat()
+      .map((b) => b.text);
+    expect(ticked).toContain(`✅ ${chat.t("needs:areas.options.health")}`);
+    expect(ticked).toContain(`✅ ${chat.t("needs:areas.options.work")}`);
+    expect(chat.bot.api.refusals).toEqual([]);
   });
 
   it("a typed country counts as pressing it: without the apostrophe, or in another of Qadam's languages", async () => {

@@ -48,8 +48,10 @@ export async function show(ctx: QadamContext, says: Say[], pressed?: number): Pr
         await tryEdit(ctx, target, splitHtml(html)[0] ?? html);
       }
       delete ctx.session.lastQuestion;
-    } else if (say.view.refresh && pressed && ctx.chat) {
-      await ctx.api.editMessageReplyMarkup(ctx.chat.id, pressed, { reply_markup: keyboard(ctx, say.view.buttons) });
+    } else if (say.view.refresh && (pressed ?? ctx.session.lastQuestion) && ctx.chat) {
+      // A tick, pressed or typed: the question's own keyboard is redrawn, no new message.
+      const at = (pressed ?? ctx.session.lastQuestion) as number;
+      await ctx.api.editMessageReplyMarkup(ctx.chat.id, at, { reply_markup: keyboard(ctx, say.view.buttons) });
     } else if (say.view.review) {
       const list = answerList(ctx, "revise");
       if (list.lines.length) await send(ctx, list.lines.join("\n\n"), list.rows.length ? { inline_keyboard: list.rows } : undefined);

@@ -42,17 +42,19 @@ pm.on("message:text", async (ctx, next) => {
 /**
  * Someone may type an option instead of pressing it, in either script ("Oʻzbekiston",
  * "Ozbekiston", "Ўзбекистон"), or in another of Qadam's languages ("Казахстан" while reading
- * English): at a choice question, a typed text equal to an option's label counts as pressing it.
+ * English): at a choice or multi-choice question, a typed text equal to an option's label counts
+ * as pressing it.
  */
 function typedChoice(ctx: QadamContext, text: string): Input | undefined {
   const state = ctx.session.interview;
   const node = state && ctx.deps.flows.nodes.get(state.node);
-  if (!state || node?.type !== "choice") return undefined;
+  if (!state || (node?.type !== "choice" && node?.type !== "multi")) return undefined;
   for (const lang of [ctx.lang, ...LANGS.filter((l) => l !== ctx.lang)]) {
     const t = ctx.deps.i18n.getFixedT(lang);
     const typed = comparable(text, lang);
     const option = node.options.find((o) => comparable(t(o.labelKey) as string, lang) === typed);
-    if (option) return { type: "choose", option: option.id, step: state.step };
+    // On a multi-choice question, a typed option ticks it (or unticks it), as pressing it would.
+    if (option) return { type: node.type === "choice" ? "choose" : "toggle", option: option.id, step: state.step };
   }
   return undefined;
 }
