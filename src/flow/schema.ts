@@ -94,7 +94,18 @@ export const helpVariant = z.strictObject({ text: slug, if: condition.optional()
  * - keep: whether the person keeps their answers after sending;
  * - areas: the areas of need the person chose (the staff's case card lists them).
  */
-export const NODE_ROLES = ["country", "outcome", "areas", "ill_treated", "note", "contact", "contact_detail", "keep"] as const;
+export const NODE_ROLES = [
+  "country",
+  "outcome",
+  "charge",
+  "released_on",
+  "areas",
+  "ill_treated",
+  "note",
+  "contact",
+  "contact_detail",
+  "keep",
+] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
 /** referral: the flow of the referral screens (consent, contact, review), kept out of the dossier's answers. */
 export const FLOW_ROLES = ["referral"] as const;

@@ -3,7 +3,7 @@
  * step they were drawn at, so old keyboards are recognised), the answer already given, the hint
  * for typed answers, and "question N of about M". Messages are i18n keys; the bot translates.
  */
-import type { Msg } from "../i18n/translate.js";
+import { localDate, type Msg } from "../i18n/translate.js";
 import { type Answer, isTyped, ticked } from "./answers.js";
 import { type ButtonAction, encodeButton } from "./codec.js";
 import { holds } from "./conditions.js";
@@ -37,6 +37,8 @@ export function answerMsg(node: CompiledNode, a: Answer): Msg {
     if (v.length === 0) return { key: "common:answer.none" };
     return { key: "common:answer.list", params: { items: v.map(label) } };
   }
+  // A date is stored as ISO (2025-03-15, or 2025-03, 2025) and shown as people write it: 15.03.2025.
+  if (node.type === "date" && typeof v === "string") return { key: "common:answer.value", params: { value: localDate(v) } };
   return { key: "common:answer.value", params: { value: String(v) } };
 }
 

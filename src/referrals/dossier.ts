@@ -18,11 +18,18 @@ const texts = z.strictObject({
   answers: z.record(z.string(), z.string()),
   cards: z.record(z.string(), z.string()),
   contact: z.string(),
+  /** v2: the summary a lawyer reads first (country, outcome, charge, dates, flags, contact and how to reply). */
+  summary: z.array(z.string()).optional(),
+  /** v2: a short label per question, worded for a lawyer (the person's question stays in `questions`). */
+  labels: z.record(z.string(), z.string()).optional(),
+  /** v2: the person's language by its name, in this language. */
+  language: z.string().optional(),
 });
 
 export const dossierSchema = z.strictObject({
   format: z.literal("qadam-dossier"),
-  v: z.literal(1),
+  /** 1: answers under the person's questions; 2: with a lawyer's summary and labels (both read). */
+  v: z.union([z.literal(1), z.literal(2)]),
   code: z.string(),
   created: z.string(),
   /** The consent the person gave: which text version, when. */
@@ -43,7 +50,25 @@ export const dossierSchema = z.strictObject({
 export type Dossier = z.infer<typeof dossierSchema>;
 
 /** Heading keys every language's `headings` must have (the readable document's parts). */
-export const HEADINGS = ["title", "code", "created", "consent", "answers", "skipped", "cards", "contact", "note", "language"] as const;
+export const HEADINGS = [
+  "title",
+  "summary",
+  "code",
+  "created",
+  "consent",
+  "answers",
+  "skipped",
+  "cards",
+  "contact",
+  "note",
+  "language",
+] as const;
+
+/** An ISO time as a lawyer reads it: 27.11.2026 10:00 UTC (the same in every language here). */
+export const localTime = (iso: string): string => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
+  return m ? `${m[3]}.${m[2]}.${m[1]} ${m[4]}:${m[5]} UTC` : iso;
+};
 
 /** Parses decrypted text into a dossier, or says why it is not one. */
 export function parseDossier(text: string): Dossier {
@@ -62,15 +87,17 @@ export function renderDossier(
   const t = d.texts[use] ?? { headings: {}, questions: {}, answers: {}, cards: {}, contact: "" };
   const h = (k: (typeof HEADINGS)[number]) => t.headings[k] ?? k;
   const answers = d.answers.map((a) => {
-    const q = t.questions[a.ref] ?? a.ref;
     const ans = a.value === null ? h("skipped") : (t.answers[a.ref] ?? String(a.value));
-    return `${q}\n  → ${ans}`;
+    // A lawyer's label on one line (v2); the person's own question otherwise (v1).
+    const label = t.labels?.[a.ref];
+    return label ? `${label}: ${ans}` : `${t.questions[a.ref] ?? a.ref}\n  → ${ans}`;
   });
   const sections = [
+    ...(t.summary?.length ? [{ heading: h("summary"), lines: t.summary }] : []),
     { heading: h("code"), lines: [d.code] },
-    { heading: h("created"), lines: [d.created] },
-    { heading: h("consent"), lines: [`v${d.consent.version}, ${d.consent.at}`] },
-    { heading: h("language"), lines: [d.language] },
+    { heading: h("created"), lines: [localTime(d.created)] },
+    { heading: h("consent"), lines: [`v${d.consent.version}, ${localTime(d.consent.at)}`] },
+    { heading: h("language"), lines: [t.language ?? d.language] },
     { heading: h("answers"), lines: answers },
     { heading: h("cards"), lines: d.cards.map((id) => `• ${t.cards[id] ?? id}`) },
     { heading: h("contact"), lines: [t.contact + (d.contact.detail ? `: ${d.contact.detail}` : "")] },

@@ -63,7 +63,15 @@ export function buildDossier(
   cardSet: CardSet,
   i18n: i18n,
   state: InterviewState,
-  meta: { code: string; created: string; language: string; languages: string[]; retention: (lang: string) => string },
+  meta: {
+    code: string;
+    created: string;
+    language: string;
+    languages: string[];
+    retention: (lang: string) => string;
+    /** The staff's urgency rules: those that hold are the lawyer's flags too. */
+    urgency?: readonly UrgencyRule[];
+  },
 ): Dossier {
   const path = walk(flows, state.answers).path;
   // The interview's answers; the referral screens (consent, contact, review) and the result's
@@ -79,6 +87,12 @@ export function buildDossier(
   const contact = { how: (typeof contactHow === "string" ? contactHow : "none") as Dossier["contact"]["how"] };
   const detail = answerValue(state.answers[refOf(flows, "contact_detail")]);
   const note = answerValue(state.answers[noteRef]);
+  // What a lawyer reads first: the facts that decide which remedies are open, then the flags.
+  const facts = (["country", "outcome", "charge", "released_on"] as const)
+    .map((role) => refOf(flows, role))
+    .filter((ref) => state.answers[ref]?.kind === "value");
+  const flags = triageOf(flows, meta.urgency ?? [], state.answers).reasons;
+  const deadline = cards.some((c) => c.deadline);
   const texts: Dossier["texts"] = {};
   for (const lang of meta.languages) {
     const t = fixedT(i18n, lang);
@@ -89,17 +103,35 @@ export function buildDossier(
       const a = state.answers[ref];
       return a ? tx(answerMsg(nodeAt(flows, ref), a)) : "";
     };
+    // A short label per question for a lawyer: `<flow>:<node>.lawyer` beside the node's texts.
+    const label = (ref: string) => (t(`${ref.replace("/", ":")}.lawyer`, { defaultValue: "" }) as string) || question(ref);
+    const contactText =
+      contact.how === "none" ? (t("referral:doc.skipped") as string) : tx({ key: `referral:contact.options.${contact.how}` });
+    const summary = [
+      ...facts.map((ref) => `${label(ref)}: ${answer(ref)}`),
+      ...(flags.length || deadline
+        ? [
+            `${t("referral:doc.flags")}: ${[...flags.map((id) => t(`staff:urgency.${id}`) as string), ...(deadline ? [t("referral:doc.deadline") as string] : [])].join("; ")}`,
+          ]
+        : []),
+      `${t("referral:doc.contact")}: ${contactText}`,
+      // "Only through Qadam": the lawyer is told how to answer, since there is no number to call.
+      ...(contact.how === "qadam" ? [t("referral:doc.reply_qadam") as string] : []),
+    ];
     texts[lang] = {
       headings: Object.fromEntries(HEADINGS.map((h) => [h, t(`referral:doc.${h}`) as string])),
       questions: Object.fromEntries(answered.map((ref) => [ref, question(ref)])),
       answers: Object.fromEntries(answered.map((ref) => [ref, answer(ref)])),
       cards: Object.fromEntries(cards.map((c) => [c.id, tx(c.title)])),
-      contact: contact.how === "none" ? (t("referral:doc.skipped") as string) : tx({ key: `referral:contact.options.${contact.how}` }),
+      contact: contactText,
+      summary,
+      labels: Object.fromEntries(answered.map((ref) => [ref, label(ref)])),
+      language: t(`common:language.names.${meta.language}`) as string,
     };
   }
   const dossier: Dossier = {
     format: "qadam-dossier",
-    v: 1,
+    v: 2,
     code: meta.code,
     created: meta.created,
     consent: { version: referralFlow.version, at: meta.created },
@@ -166,7 +198,7 @@ export async function sendReferral(
     ...r.partners.map((p) => ({ id: p.id, languages: p.languages as string[], key: p.public_key })),
   ];
   const languages = [...new Set([meta.language, ...everyone.flatMap((x) => x.languages)])];
-  const dossier = buildDossier(svc.flows, svc.cards, svc.i18n, state, { ...meta, languages });
+  const dossier = buildDossier(svc.flows, svc.cards, svc.i18n, state, { ...meta, languages, urgency: svc.triage });
   const country = answerValue(state.answers[refOf(svc.flows, "country")]);
   const envelope = seal(
     dossier,
