@@ -181,6 +181,31 @@ describe("flows:check", () => {
     expect(p).toContain("locales/en/opening.json › opening:who.options.cousin: is not used by any flow or code: remove it");
   });
 
+  it("reports a button label a phone would cut, counting the mark of a multi-choice option", () => {
+    const p = problemsWith({
+      locale: [
+        ["ru", "opening", (j) => (j.who.options.other = "Кто-то другой, например сотрудник")], // 33 characters, a choice
+        ["kk", "opening", (j) => (j.who.options.self = "Мен өзім туралы жазып отырмын-ау")], // 32
+        ["en", "opening", (j) => (j.who.options.relative = "A relative, the person I help.")], // 30: fits a choice
+        ["uz-Latn", "needs", (j) => (j.areas.options.work = "Ish: ishdan boʻshatilgan, yoʻq")], // 30: too long for a multi (28)
+        ["en", "common", (j) => (j.buttons.keep = "Keep the answer I gave before, please")], // 37, a bot button
+      ],
+    });
+    const all = p.join("\n");
+    expect(p).toContain(
+      'locales/ru/opening.json › opening:who.options.other: the button label is 33 characters in ru, over 30, so a phone cuts it: "Кто-то другой, например сотрудник" (flows/opening.yaml › nodes.who.options.other). Shorten it, key word first',
+    );
+    expect(all).toMatch(/locales\/kk\/opening\.json › opening:who\.options\.self: the button label is 32 characters in kk/);
+    expect(all).not.toMatch(/opening:who\.options\.relative: the button label/);
+    expect(all).toMatch(
+      /locales\/uz-Latn\/needs\.json › needs:areas\.options\.work: the button label is 30 characters in uz-Latn, over 28 \(30 less the ✅\/▫️ mark of a multi-choice option\)/,
+    );
+    expect(all).toMatch(
+      /locales\/en\/common\.json › common:buttons\.keep: the button label is 37 characters in en, over 30, .*\(a button of the bot\)/,
+    );
+    expect(p.filter((x) => x.includes("the button label")).length).toBe(4);
+  });
+
   it("reports a locale without its review state", () => {
     const p = problemsWith({ files: { "locales/kk/_meta.json": "{}" } });
     expect(p.join("\n")).toMatch(/locales\/kk\/_meta\.json › review\.state: must say the review state/);

@@ -8,7 +8,8 @@
  * - `{{placeholders}}` are the same in every language;
  * - every text is valid Telegram HTML;
  * - no key is unused (a flow namespace by its nodes, any other namespace by the code in src/);
- * - every locale states its review state in `_meta.json`.
+ * - every locale states its review state in `_meta.json`;
+ * - every button label fits a phone: at most {@link BUTTON_MAX} characters (see {@link buttonProblems}).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -81,6 +82,86 @@ export function codeKeys(srcDir: string): { exact: Set<string>; prefixes: string
   };
   visit(srcDir);
   return { exact, prefixes };
+}
+
+/**
+ * The longest button label, in characters, that a phone shows on one line without cutting it
+ * (Telegram ends a longer label with "…"). Labels put the key word first, and the question (or
+ * its help text) carries any nuance a short label cannot.
+ */
+export const BUTTON_MAX = 30;
+/**
+ * A multi-choice option is shown ticked or not, as "✅ label" or "▫️ label" (src/bot/keyboards.ts):
+ * the mark and its space take two places on screen, so those labels may have two characters fewer.
+ * (The "▫️" mark is two code points, the white square and an invisible variation selector; it is
+ * counted as what a person sees, one character, plus the space.)
+ */
+export const MARK_WIDTH = 2;
+
+/**
+ * Keys the code shows as buttons besides the flows' option labels, written out in full so the
+ * unused-key check sees them; a key ending in "." stands for every key under it.
+ */
+export const BUTTON_KEYS = [
+  "common:buttons.",
+  "common:language.names.",
+  "common:resume.continue",
+  "common:resume.restart",
+  "common:resume.delete",
+  "common:wipe.offer",
+  "common:wipe.yes",
+  "common:wipe.no",
+  "common:delete.yes",
+  "common:delete.no",
+  "common:restart.yes",
+  "common:restart.no",
+  "referral:again.yes",
+  "referral:again.no",
+  "referral:relay.reply",
+  "staff:buttons.",
+  "staff:close.",
+  "staff:decline.",
+  "staff:lawyer.accept",
+  "staff:lawyer.decline",
+] as const;
+
+/** A label as a phone shows it: no HTML, a placeholder as a two-digit number (e.g. "✏ Change 12"). */
+const shown = (s: string) =>
+  s
+    .replace(/<[^>]+>/g, "")
+    .replace(/&[a-z#0-9]+;/gi, "&")
+    .replace(/\{\{[^}]*\}\}/g, "12");
+
+/**
+ * Every button label longer than a phone shows, in every language: each problem names the
+ * language's file and key, the node and option that use it, the label and its length.
+ */
+export function buttonProblems(set: FlowSet, data: LocaleData, localesDir: string): Problem[] {
+  const problems: Problem[] = [];
+  const buttons = new Map<string, { where: string; mark: boolean }>();
+  for (const n of set.nodes.values())
+    for (const o of optionsOf(n)) buttons.set(o.labelKey, { where: `${n.file} › nodes.${n.id}.options.${o.id}`, mark: n.type === "multi" });
+  const en = flatLang(data, "en");
+  for (const key of en.keys())
+    if (!PLURAL.test(key) && BUTTON_KEYS.some((b) => (b.endsWith(".") ? key.startsWith(b) : key === b)) && !buttons.has(key))
+      buttons.set(key, { where: "a button of the bot", mark: false });
+  for (const lang of LANGS) {
+    const here = flatLang(data, lang);
+    for (const [key, { where, mark }] of buttons) {
+      const value = here.get(key);
+      if (typeof value !== "string") continue; // reported as missing elsewhere
+      const label = shown(value);
+      const max = BUTTON_MAX - (mark ? MARK_WIDTH : 0);
+      const length = [...label].length;
+      if (length > max)
+        problems.push({
+          file: `${localesDir}/${lang}/${key.split(":")[0]}.json`,
+          where: key,
+          message: `the button label is ${length} characters in ${lang}, over ${max}${mark ? ` (${BUTTON_MAX} less the ✅/▫️ mark of a multi-choice option)` : ""}, so a phone cuts it: "${label}" (${where}). Shorten it, key word first`,
+        });
+    }
+  }
+  return problems;
 }
 
 export function localeProblems(
@@ -172,6 +253,8 @@ export function localeProblems(
         problems.push({ file: file(lang, key), where: key, message: `is missing or empty; needed by ${where}` });
     }
   }
+
+  problems.push(...buttonProblems(set, data, opts.localesDir));
 
   // Unused keys, judged in English (a check for CI; a running bot is not harmed by them).
   if (!opts.srcDir) return problems;
