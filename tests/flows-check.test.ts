@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadContent } from "../src/content/load.js";
-import { FlowProblems, formatProblem } from "../src/flow/model.js";
+import { FlowProblems, formatProblem, isQuestion } from "../src/flow/model.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -66,7 +66,9 @@ describe("flows:check", () => {
 
   it("reports a jump to a node that does not exist", () => {
     const p = problemsWith({ flow: (y) => y.replace("next: consent", "next: consnet") });
-    expect(p).toContain('flows/opening.yaml › nodes.about.next: goes to "opening/consnet", which does not exist');
+    expect(p).toContain(
+      'flows/opening.yaml › nodes.about.next: goes to "opening/consnet", which does not exist; did you mean "opening/consent"?',
+    );
   });
 
   it("reports a node nobody can reach", () => {
@@ -136,13 +138,17 @@ describe("flows:check", () => {
 
   it("reports a missing text in one language", () => {
     const p = problemsWith({ locale: [["kk", "opening", (j) => delete j.country.options.uz]] });
-    expect(p).toContain("locales/kk/opening.json › opening:country.options.uz: is missing");
+    // Told once, with what needs it.
+    expect(p).toContain(
+      "locales/kk/opening.json › opening:country.options.uz: is missing; needed by flows/opening.yaml › nodes.country.options.uz",
+    );
+    expect(p.filter((x) => x.includes("opening:country.options.uz")).length).toBe(1);
   });
 
   it("reports a missing _family variant on a question about the person", () => {
     const p = problemsWith({ locale: [["ru", "opening", (j) => delete j.country.text_family]] });
     expect(p.join("\n")).toMatch(
-      /locales\/ru\/opening\.json › opening:country\.text_family: is missing or empty; needed by flows\/opening\.yaml › nodes\.country \(about_person, context "family"\)/,
+      /locales\/ru\/opening\.json › opening:country\.text_family: is missing; needed by flows\/opening\.yaml › nodes\.country \(about_person, context "family"\)/,
     );
   });
 
@@ -204,6 +210,75 @@ describe("flows:check", () => {
       /locales\/en\/common\.json › common:buttons\.keep: the button label is 37 characters in en, over 30, .*\(a button of the bot\)/,
     );
     expect(p.filter((x) => x.includes("the button label")).length).toBe(4);
+  });
+
+  it("reports every layer's problems at once: a file that fails the schema, the graph of the others, the texts", () => {
+    const legal = readFileSync("flows/legal.yaml", "utf8").replace(
+      "  closed_ground:\n    type: choice",
+      "  closed_ground:\n    type: choise",
+    );
+    const p = problemsWith({
+      files: { "flows/legal.yaml": legal },
+      flow: (y) => y.replace("next: consent", "next: consnet"),
+      locale: [["ru", "needs", (j) => delete j.work.options.study]],
+    });
+    const all = p.join("\n");
+    expect(all).toMatch(/flows\/legal\.yaml › nodes\.closed_ground\.type: /);
+    expect(all).toMatch(/flows\/opening\.yaml › nodes\.about\.next: goes to "opening\/consnet"/);
+    expect(all).toMatch(/locales\/ru\/needs\.json › needs:work\.options\.study: is missing; needed by flows\/needs\.yaml/);
+    // What only echoes the failed file is not told: jumps into it, the cards' conditions on it, its texts as unused.
+    expect(all).not.toMatch(/"legal\/[a-z_]+", which does not exist|legal:[\w.]+: is not used/);
+    expect(all).not.toMatch(/cannot be reached/);
+  });
+
+  it("suggests the nearest existing name for a typo: a question in a condition, an option, a locale key", () => {
+    const p = problemsWith({
+      flow: (y) =>
+        y.replace(
+          "    next: legal/intro\n",
+          "    next:\n      - if: { answer: countyr, in: [kz] }\n        goto: legal/intro\n      - if: { answer: country, is: kx }\n        goto: legal/intro\n      - goto: other_country\n",
+        ),
+      locale: [
+        [
+          "uz-Cyrl",
+          "opening",
+          (j) => {
+            j.who.optoins = j.who.options;
+            delete j.who.options;
+          },
+        ],
+      ],
+    });
+    expect(p).toContain(
+      'flows/opening.yaml › nodes.country.next.0.if: the condition asks about "opening/countyr", which does not exist; did you mean "opening/country"?',
+    );
+    expect(p).toContain('flows/opening.yaml › nodes.country.next.1.if: "opening/country" has no option "kx"; did you mean "kz"?');
+    expect(p.join("\n")).toMatch(
+      /locales\/uz-Cyrl\/opening\.json › opening:who\.optoins\.self: is not in English \(en\): remove it or add it there; did you mean "opening:who\.options\.self"\?/,
+    );
+  });
+
+  it("names each problem once", () => {
+    const p = problemsWith({
+      flow: (y) =>
+        y.replace(
+          "    next: legal/intro\n",
+          "    next:\n      - if: { all: [{ answer: country, in: [kz, fr] }, { answer: country, in: [fr, kz] }] }\n        goto: legal/intro\n      - goto: other_country\n",
+        ),
+    });
+    expect(p.filter((x) => x.includes('has no option "fr"'))).toEqual([
+      'flows/opening.yaml › nodes.country.next.0.if: "opening/country" has no option "fr"',
+    ]);
+    expect(new Set(p).size).toBe(p.length);
+  });
+
+  it("counts as questions only the nodes that ask something: not info, end or route nodes", () => {
+    const out = execFileSync("npx", ["tsx", "src/cli/flows-check.ts"], { encoding: "utf8" });
+    const { flows } = loadContent("flows", "locales");
+    const nodes = [...flows.nodes.values()];
+    const routes = nodes.filter((n) => n.type === "route").length;
+    expect(routes).toBeGreaterThan(0);
+    expect(out).toContain(`${nodes.length} nodes (${nodes.filter(isQuestion).length} questions, ${routes} route nodes)`);
   });
 
   it("reports a locale without its review state", () => {

@@ -13,7 +13,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type FlowSet, optionsOf, type Problem } from "../flow/model.js";
+import { didYouMean, type FlowSet, optionsOf, type Problem } from "../flow/model.js";
 import { LANGS, type LocaleData } from "../i18n/index.js";
 import type { CardSet } from "../rights/model.js";
 import { parseTelegramHtml } from "../telegram/html.js";
@@ -173,6 +173,8 @@ export function localeProblems(
   const problems: Problem[] = [];
   const file = (lang: string, key: string) => `${opts.localesDir}/${lang}/${key.split(":")[0]}.json`;
   const en = flatLang(data, "en");
+  // Keys the flows need: a missing one is told once, with what needs it.
+  const needed = flowKeys(set, cards, opts.urgency);
   const enBases = new Set<string>();
   for (const k of en.keys()) if (PLURAL.test(k)) enBases.add(k.replace(PLURAL, ""));
 
@@ -200,12 +202,22 @@ export function localeProblems(
         if ("error" in html) problems.push({ file: file(lang, key), where: key, message: `Telegram would refuse it: ${html.error}` });
       }
       if (PLURAL.test(key)) continue;
-      if (!en.has(key)) problems.push({ file: file(lang, key), where: key, message: "is not in English (en): remove it or add it there" });
+      if (!en.has(key))
+        problems.push({
+          file: file(lang, key),
+          where: key,
+          message: `is not in English (en): remove it or add it there${didYouMean(
+            key,
+            [...en.keys()].filter((k) => !here.has(k)),
+          )}`,
+        });
     }
     for (const key of en.keys()) {
       if (PLURAL.test(key)) continue;
-      if (!here.has(key)) problems.push({ file: file(lang, key), where: key, message: "is missing" });
-      else if (typeof here.get(key) === "string" && !same(placeholders(here.get(key) as string), placeholders(en.get(key) as string))) {
+      if (!here.has(key)) {
+        const by = needed.get(key);
+        problems.push({ file: file(lang, key), where: key, message: by ? `is missing; needed by ${by}` : "is missing" });
+      } else if (typeof here.get(key) === "string" && !same(placeholders(here.get(key) as string), placeholders(en.get(key) as string))) {
         problems.push({
           file: file(lang, key),
           where: key,
@@ -243,14 +255,19 @@ export function localeProblems(
     }
   }
 
-  // Keys the flows need, in every language.
-  const needed = flowKeys(set, cards, opts.urgency);
+  // Keys the flows need that English lacks too (a key English has is judged above, in every language).
   const byLang = new Map(LANGS.map((lang) => [lang, flatLang(data, lang)]));
   for (const [key, where] of needed) {
+    if (en.has(key)) continue;
+    // A key no language has is likely a typo (in the flow or in the locales): name the nearest unneeded key.
+    const typo = didYouMean(
+      key,
+      [...en.keys()].filter((k) => !needed.has(k)),
+    );
     for (const lang of LANGS) {
       const v = byLang.get(lang)?.get(key);
       if (typeof v !== "string" || !v.trim())
-        problems.push({ file: file(lang, key), where: key, message: `is missing or empty; needed by ${where}` });
+        problems.push({ file: file(lang, key), where: key, message: `is missing or empty; needed by ${where}${typo}` });
     }
   }
 
@@ -263,7 +280,15 @@ export function localeProblems(
     const base = key.replace(PLURAL, "");
     // A flow's namespace may also hold texts the code uses around that flow (e.g. the receipt).
     const used = needed.has(key) || code.exact.has(base) || code.prefixes.some((p) => base.startsWith(p));
-    if (!used) problems.push({ file: file("en", key), where: key, message: "is not used by any flow or code: remove it" });
+    if (!used)
+      problems.push({
+        file: file("en", key),
+        where: key,
+        message: `is not used by any flow or code: remove it${didYouMean(
+          key,
+          [...needed.keys()].filter((k) => !en.has(k)),
+        )}`,
+      });
   }
   return problems;
 }
