@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadContent } from "../src/content/load.js";
+import { flowToMermaid, label } from "../src/flow/mermaid.js";
 import { FlowProblems, formatProblem, isQuestion } from "../src/flow/model.js";
 
 const dirs: string[] = [];
@@ -335,5 +336,52 @@ describe("flows:check", () => {
       const p = problemsWith({ files: { "flows/legal.yaml": legal } });
       expect(p).toContain('flows/legal.yaml › nodes.appealed.help.0.if: the condition asks about "opening/land", which does not exist');
     });
+  });
+});
+
+describe("flows:graph", () => {
+  const { flows, i18n } = loadContent("flows", "locales");
+  const ru = i18n.getFixedT("ru");
+  const charts = new Map([...flows.flows.keys()].map((id) => [id, flowToMermaid(flows, id, ru)]));
+  const all = [...charts.values()].join("\n");
+
+  it("words the conditions in the chosen language, with the question and the option as the person sees them", () => {
+    const closed = [...flows.nodes.values()].find((n) => n.id === "closed_ground");
+    const amnesty = closed && closed.type === "choice" ? closed.options.find((o) => o.id === "amnesty") : undefined;
+    if (!closed || !amnesty) throw new Error("the test needs the closed_ground question and its amnesty option");
+    expect(all).toContain(`ответ на вопрос «${label(ru(closed.textKey) as string)}» — «${label(ru(amnesty.labelKey) as string)}»`);
+    expect(all).toMatch(/-->\|"если /);
+    expect(all).toMatch(/-->\|"в остальных случаях"\|/);
+    expect(all).not.toMatch(/otherwise|\b[a-z_]+ (in|=|has) [a-z_]+\b|skipped/);
+  });
+
+  it("never cuts a text or a label", () => {
+    expect(all).not.toMatch(/[^.]…"/);
+    for (const n of flows.nodes.values()) {
+      const chart = charts.get(n.flow) ?? "";
+      if (n.type !== "route") expect(chart).toContain(`"${n.id}: ${label(ru(n.textKey) as string)}`);
+      for (const o of n.type === "choice" || n.type === "multi" ? n.options : [])
+        if (o.next) expect(chart).toContain(`|"${label(ru(o.labelKey) as string)}"|`);
+    }
+  });
+
+  it("marks every question that can be skipped, and no other node", () => {
+    for (const n of flows.nodes.values()) {
+      const line = (charts.get(n.flow) ?? "").split("\n").find((l) => new RegExp(`^  ${n.ref.replace("/", "__")}[[{(]`).test(l)) ?? "";
+      const skippable = "required" in n && !n.required;
+      expect(line.includes("(можно пропустить)"), n.ref).toBe(skippable);
+    }
+  });
+
+  it("shows no raw {{placeholder}}", () => {
+    expect([...flows.nodes.values()].some((n) => /\{\{/.test(ru(n.textKey) as string))).toBe(true);
+    expect(all).not.toMatch(/\{\{\s*[\w.-]+\s*\}\}/);
+    // Not even the bare name: the placeholder gives way to "…".
+    expect(all).toContain("в зашифрованном виде … после");
+    expect(all).not.toMatch(/\b(retention|referral_retention|recipients|code)\b/);
+  });
+
+  it("--help names the language option", () => {
+    expect(execFileSync("npx", ["tsx", "src/cli/flows-graph.ts", "--help"], { encoding: "utf8" })).toMatch(/--lang/);
   });
 });
