@@ -152,8 +152,8 @@ export function levenshtein(a: string, b: string): number {
 /**
  * The candidate a typo most likely meant: the nearest by edit distance, if it is near enough and
  * no other candidate is as near. "Near enough" is judged from the first part (between "/", "." or
- * ":") in which they differ: at most a third of the rest, at most 4 edits. So `opening/consnet`
- * suggests `opening/consent`, and `opening/land` does not suggest `opening/who`.
+ * ":") in which they differ: at most a third of the rest, at most 4 edits. So `intake/consnet`
+ * suggests `intake/consent`, and `intake/land` does not suggest `intake/who`.
  */
 export function nearest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
