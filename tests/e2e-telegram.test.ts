@@ -145,7 +145,7 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     await press("Acquitted by a court", "Did you receive an official notice");
     await press("No", "When did this happen?");
     await say("2025", "What was the charge about?");
-    await tick("Words, posts, journalism or a protest");
+    await tick("Words, posts, media, protest");
     await press("Done ✓", "Is a complaint or appeal");
     await press("No", "First, choose the areas");
     await press("Continue ▶", "Where do you need help?");
@@ -158,7 +158,7 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     await press("Yes, I agree", "How may the lawyer contact you?");
     await press("By phone", "Please write the phone number");
     await say("+7 701 555 12 34", "should Qadam keep your other answers here");
-    await press("Delete my answers after sending", "Please check what will be sent");
+    await press("Delete my answers once sent", "Please check what will be sent");
     await press("Send", "Your receipt code");
     const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec([...emu.messages.values()].find((m) => m.text.includes("Your receipt code"))!.text)![0];
     await emu.waitFor(() => emu.documents.filter((d) => d.caption.includes(code)).length === 3, "three sealed documents", 20_000);

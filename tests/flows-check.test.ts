@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadContent } from "../src/content/load.js";
-import { FlowProblems, formatProblem } from "../src/flow/model.js";
+import { flowToMermaid, label } from "../src/flow/mermaid.js";
+import { FlowProblems, formatProblem, isQuestion } from "../src/flow/model.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -66,7 +67,9 @@ describe("flows:check", () => {
 
   it("reports a jump to a node that does not exist", () => {
     const p = problemsWith({ flow: (y) => y.replace("next: consent", "next: consnet") });
-    expect(p).toContain('flows/opening.yaml › nodes.about.next: goes to "opening/consnet", which does not exist');
+    expect(p).toContain(
+      'flows/opening.yaml › nodes.about.next: goes to "opening/consnet", which does not exist; did you mean "opening/consent"?',
+    );
   });
 
   it("reports a node nobody can reach", () => {
@@ -136,13 +139,17 @@ describe("flows:check", () => {
 
   it("reports a missing text in one language", () => {
     const p = problemsWith({ locale: [["kk", "opening", (j) => delete j.country.options.uz]] });
-    expect(p).toContain("locales/kk/opening.json › opening:country.options.uz: is missing");
+    // Told once, with what needs it.
+    expect(p).toContain(
+      "locales/kk/opening.json › opening:country.options.uz: is missing; needed by flows/opening.yaml › nodes.country.options.uz",
+    );
+    expect(p.filter((x) => x.includes("opening:country.options.uz")).length).toBe(1);
   });
 
   it("reports a missing _family variant on a question about the person", () => {
     const p = problemsWith({ locale: [["ru", "opening", (j) => delete j.country.text_family]] });
     expect(p.join("\n")).toMatch(
-      /locales\/ru\/opening\.json › opening:country\.text_family: is missing or empty; needed by flows\/opening\.yaml › nodes\.country \(about_person, context "family"\)/,
+      /locales\/ru\/opening\.json › opening:country\.text_family: is missing; needed by flows\/opening\.yaml › nodes\.country \(about_person, context "family"\)/,
     );
   });
 
@@ -179,6 +186,100 @@ describe("flows:check", () => {
   it("reports a key that nothing uses", () => {
     const p = problemsWith({ locale: [["en", "opening", (j) => (j.who.options.cousin = "A cousin")]] });
     expect(p).toContain("locales/en/opening.json › opening:who.options.cousin: is not used by any flow or code: remove it");
+  });
+
+  it("reports a button label a phone would cut, counting the mark of a multi-choice option", () => {
+    const p = problemsWith({
+      locale: [
+        ["ru", "opening", (j) => (j.who.options.other = "Кто-то другой, например сотрудник")], // 33 characters, a choice
+        ["kk", "opening", (j) => (j.who.options.self = "Мен өзім туралы жазып отырмын-ау")], // 32
+        ["en", "opening", (j) => (j.who.options.relative = "A relative, the person I help.")], // 30: fits a choice
+        ["uz-Latn", "needs", (j) => (j.areas.options.work = "Ish: ishdan boʻshatilgan, yoʻq")], // 30: too long for a multi (28)
+        ["en", "common", (j) => (j.buttons.keep = "Keep the answer I gave before, please")], // 37, a bot button
+      ],
+    });
+    const all = p.join("\n");
+    expect(p).toContain(
+      'locales/ru/opening.json › opening:who.options.other: the button label is 33 characters in ru, over 30, so a phone cuts it: "Кто-то другой, например сотрудник" (flows/opening.yaml › nodes.who.options.other). Shorten it, key word first',
+    );
+    expect(all).toMatch(/locales\/kk\/opening\.json › opening:who\.options\.self: the button label is 32 characters in kk/);
+    expect(all).not.toMatch(/opening:who\.options\.relative: the button label/);
+    expect(all).toMatch(
+      /locales\/uz-Latn\/needs\.json › needs:areas\.options\.work: the button label is 30 characters in uz-Latn, over 28 \(30 less the ✅\/▫️ mark of a multi-choice option\)/,
+    );
+    expect(all).toMatch(
+      /locales\/en\/common\.json › common:buttons\.keep: the button label is 37 characters in en, over 30, .*\(a button of the bot\)/,
+    );
+    expect(p.filter((x) => x.includes("the button label")).length).toBe(4);
+  });
+
+  it("reports every layer's problems at once: a file that fails the schema, the graph of the others, the texts", () => {
+    const legal = readFileSync("flows/legal.yaml", "utf8").replace(
+      "  closed_ground:\n    type: choice",
+      "  closed_ground:\n    type: choise",
+    );
+    const p = problemsWith({
+      files: { "flows/legal.yaml": legal },
+      flow: (y) => y.replace("next: consent", "next: consnet"),
+      locale: [["ru", "needs", (j) => delete j.work.options.study]],
+    });
+    const all = p.join("\n");
+    expect(all).toMatch(/flows\/legal\.yaml › nodes\.closed_ground\.type: /);
+    expect(all).toMatch(/flows\/opening\.yaml › nodes\.about\.next: goes to "opening\/consnet"/);
+    expect(all).toMatch(/locales\/ru\/needs\.json › needs:work\.options\.study: is missing; needed by flows\/needs\.yaml/);
+    // What only echoes the failed file is not told: jumps into it, the cards' conditions on it, its texts as unused.
+    expect(all).not.toMatch(/"legal\/[a-z_]+", which does not exist|legal:[\w.]+: is not used/);
+    expect(all).not.toMatch(/cannot be reached/);
+  });
+
+  it("suggests the nearest existing name for a typo: a question in a condition, an option, a locale key", () => {
+    const p = problemsWith({
+      flow: (y) =>
+        y.replace(
+          "    next: legal/intro\n",
+          "    next:\n      - if: { answer: countyr, in: [kz] }\n        goto: legal/intro\n      - if: { answer: country, is: kx }\n        goto: legal/intro\n      - goto: other_country\n",
+        ),
+      locale: [
+        [
+          "uz-Cyrl",
+          "opening",
+          (j) => {
+            j.who.optoins = j.who.options;
+            delete j.who.options;
+          },
+        ],
+      ],
+    });
+    expect(p).toContain(
+      'flows/opening.yaml › nodes.country.next.0.if: the condition asks about "opening/countyr", which does not exist; did you mean "opening/country"?',
+    );
+    expect(p).toContain('flows/opening.yaml › nodes.country.next.1.if: "opening/country" has no option "kx"; did you mean "kz"?');
+    expect(p.join("\n")).toMatch(
+      /locales\/uz-Cyrl\/opening\.json › opening:who\.optoins\.self: is not in English \(en\): remove it or add it there; did you mean "opening:who\.options\.self"\?/,
+    );
+  });
+
+  it("names each problem once", () => {
+    const p = problemsWith({
+      flow: (y) =>
+        y.replace(
+          "    next: legal/intro\n",
+          "    next:\n      - if: { all: [{ answer: country, in: [kz, fr] }, { answer: country, in: [fr, kz] }] }\n        goto: legal/intro\n      - goto: other_country\n",
+        ),
+    });
+    expect(p.filter((x) => x.includes('has no option "fr"'))).toEqual([
+      'flows/opening.yaml › nodes.country.next.0.if: "opening/country" has no option "fr"',
+    ]);
+    expect(new Set(p).size).toBe(p.length);
+  });
+
+  it("counts as questions only the nodes that ask something: not info, end or route nodes", () => {
+    const out = execFileSync("npx", ["tsx", "src/cli/flows-check.ts"], { encoding: "utf8" });
+    const { flows } = loadContent("flows", "locales");
+    const nodes = [...flows.nodes.values()];
+    const routes = nodes.filter((n) => n.type === "route").length;
+    expect(routes).toBeGreaterThan(0);
+    expect(out).toContain(`${nodes.length} nodes (${nodes.filter(isQuestion).length} questions, ${routes} route nodes)`);
   });
 
   it("reports a locale without its review state", () => {
@@ -235,5 +336,52 @@ describe("flows:check", () => {
       const p = problemsWith({ files: { "flows/legal.yaml": legal } });
       expect(p).toContain('flows/legal.yaml › nodes.appealed.help.0.if: the condition asks about "opening/land", which does not exist');
     });
+  });
+});
+
+describe("flows:graph", () => {
+  const { flows, i18n } = loadContent("flows", "locales");
+  const ru = i18n.getFixedT("ru");
+  const charts = new Map([...flows.flows.keys()].map((id) => [id, flowToMermaid(flows, id, ru)]));
+  const all = [...charts.values()].join("\n");
+
+  it("words the conditions in the chosen language, with the question and the option as the person sees them", () => {
+    const closed = [...flows.nodes.values()].find((n) => n.id === "closed_ground");
+    const amnesty = closed && closed.type === "choice" ? closed.options.find((o) => o.id === "amnesty") : undefined;
+    if (!closed || !amnesty) throw new Error("the test needs the closed_ground question and its amnesty option");
+    expect(all).toContain(`ответ на вопрос «${label(ru(closed.textKey) as string)}» — «${label(ru(amnesty.labelKey) as string)}»`);
+    expect(all).toMatch(/-->\|"если /);
+    expect(all).toMatch(/-->\|"в остальных случаях"\|/);
+    expect(all).not.toMatch(/otherwise|\b[a-z_]+ (in|=|has) [a-z_]+\b|skipped/);
+  });
+
+  it("never cuts a text or a label", () => {
+    expect(all).not.toMatch(/[^.]…"/);
+    for (const n of flows.nodes.values()) {
+      const chart = charts.get(n.flow) ?? "";
+      if (n.type !== "route") expect(chart).toContain(`"${n.id}: ${label(ru(n.textKey) as string)}`);
+      for (const o of n.type === "choice" || n.type === "multi" ? n.options : [])
+        if (o.next) expect(chart).toContain(`|"${label(ru(o.labelKey) as string)}"|`);
+    }
+  });
+
+  it("marks every question that can be skipped, and no other node", () => {
+    for (const n of flows.nodes.values()) {
+      const line = (charts.get(n.flow) ?? "").split("\n").find((l) => new RegExp(`^  ${n.ref.replace("/", "__")}[[{(]`).test(l)) ?? "";
+      const skippable = "required" in n && !n.required;
+      expect(line.includes("(можно пропустить)"), n.ref).toBe(skippable);
+    }
+  });
+
+  it("shows no raw {{placeholder}}", () => {
+    expect([...flows.nodes.values()].some((n) => /\{\{/.test(ru(n.textKey) as string))).toBe(true);
+    expect(all).not.toMatch(/\{\{\s*[\w.-]+\s*\}\}/);
+    // Not even the bare name: the placeholder gives way to "…".
+    expect(all).toContain("в зашифрованном виде … после");
+    expect(all).not.toMatch(/\b(retention|referral_retention|recipients|code)\b/);
+  });
+
+  it("--help names the language option", () => {
+    expect(execFileSync("npx", ["tsx", "src/cli/flows-graph.ts", "--help"], { encoding: "utf8" })).toMatch(/--lang/);
   });
 });

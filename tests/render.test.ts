@@ -62,7 +62,7 @@ describe("flows:graph", () => {
     const chart = flowToMermaid(flows, "opening", i18n.getFixedT("en"));
     for (const n of flows.nodes.values()) if (n.flow === "opening") expect(chart).toContain(`opening__${n.id}`);
     expect(chart).toContain('opening__consent -->|"Not now"| opening__not_now');
-    expect(chart).toContain('opening__country -->|"Kazakhstan / Uzbekistan"| legal__intro');
+    expect(chart).toContain('opening__country -->|"Kazakhstan / Uzbekistan / skipped"| legal__intro');
     expect(chart).toContain('legal__intro>"→ legal/intro"]');
   });
 });

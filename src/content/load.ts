@@ -7,8 +7,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadFlows, type Needs, type SourceFile } from "../flow/load.js";
-import { FlowProblems, type FlowSet } from "../flow/model.js";
+import { checkFlows, loadFlows, type Needs, type SourceFile } from "../flow/load.js";
+import { FlowProblems, type FlowSet, type Problem, uniqueProblems } from "../flow/model.js";
 import { FLOW_ROLES, NODE_ROLES } from "../flow/schema.js";
 import { createI18n, readLocales } from "../i18n/index.js";
 import { loadCards } from "../rights/load.js";
@@ -35,12 +35,11 @@ function readYaml(dir: string): SourceFile[] {
     .map((f) => ({ path: join(dir, f), text: readFileSync(join(dir, f), "utf8") }));
 }
 
+const flowFiles = (dir: string) => readYaml(dir).filter((f) => !NOT_FLOWS.some((n) => f.path.endsWith(`/${n}`)));
+
 /** The flows of a folder (the cards file left out). */
 export function loadFlowsFromDir(dir: string, needs: Needs = {}): FlowSet {
-  return loadFlows(
-    readYaml(dir).filter((f) => !NOT_FLOWS.some((n) => f.path.endsWith(`/${n}`))),
-    needs,
-  );
+  return loadFlows(flowFiles(dir), needs);
 }
 
 /** The flows, the cards and the triage rules of a folder. */
@@ -66,9 +65,61 @@ export interface Content {
  * uses (flows:check and the tests set it).
  */
 export function loadContent(flowsDir: string, localesDir: string, checkUnused = false): Content {
-  const { flows, cards, triage } = loadRules(flowsDir);
-  const data = readLocales(localesDir);
-  const problems = localeProblems(flows, cards, data, { localesDir, urgency: triage, ...(checkUnused ? { srcDir: SRC_DIR } : {}) });
-  if (problems.length) throw new FlowProblems(problems);
-  return { flows, cards, triage, i18n: createI18n(data) };
+  const { content, problems } = checkContent(flowsDir, localesDir, checkUnused);
+  if (problems.length || !content) throw new FlowProblems(problems);
+  return content;
+}
+
+/**
+ * Checks flows, cards, triage rules and locales, and reports every problem of every layer at once,
+ * each once. A flow file that fails the schema cannot be graph-checked, but the others are; the
+ * cards, the rules and the locales are checked against the flows that loaded, leaving out only
+ * what depends on a failed file (e.g. its keys are not called unused). `content` is set only when
+ * nothing is wrong.
+ */
+export function checkContent(flowsDir: string, localesDir: string, checkUnused = false): { content?: Content; problems: Problem[] } {
+  const { set: flows, problems, failed } = checkFlows(flowFiles(flowsDir), CODE_NEEDS);
+  // A problem about a node of a failed flow is only an echo of that failure.
+  const echo = (p: Problem) => failed.some((f) => p.message.includes(`"${f}/`));
+  const files = readYaml(flowsDir);
+  const skipNamespaces = [...failed];
+  const layer = <T>(file: SourceFile | undefined, empty: T, load: (f: SourceFile) => T, namespace?: string): T => {
+    if (!file) return empty;
+    try {
+      return load(file);
+    } catch (e) {
+      if (namespace) skipNamespaces.push(namespace);
+      if (e instanceof FlowProblems) problems.push(...e.problems.filter((p) => !echo(p)));
+      else if (failed.length)
+        problems.push({ file: file.path, where: "", message: "not checked: it depends on the flows that failed above" });
+      else throw e;
+      return empty;
+    }
+  };
+  const cards = layer(
+    files.find((f) => f.path.endsWith(`/${CARDS_FILE}`)),
+    { cards: [], extraSpecialties: {} } as CardSet,
+    (f) => loadCards(f, flows),
+    "rights",
+  );
+  const triage = layer(
+    files.find((f) => f.path.endsWith(`/${TRIAGE_FILE}`)),
+    [] as UrgencyRule[],
+    (f) => loadTriageRules(f, flows),
+  );
+  let data: ReturnType<typeof readLocales> | undefined;
+  try {
+    data = readLocales(localesDir);
+  } catch (e) {
+    problems.push({ file: localesDir, where: "", message: (e as Error).message });
+  }
+  if (data) {
+    const found = localeProblems(flows, cards, data, { localesDir, urgency: triage, ...(checkUnused ? { srcDir: SRC_DIR } : {}) });
+    // Keys of a flow or cards file that failed are not unused: the file that uses them could not be read.
+    problems.push(
+      ...found.filter((p) => !(p.message.startsWith("is not used") && skipNamespaces.some((ns) => p.where.startsWith(`${ns}:`)))),
+    );
+  }
+  const all = uniqueProblems(problems);
+  return all.length || !data ? { problems: all } : { content: { flows, cards, triage, i18n: createI18n(data) }, problems: all };
 }

@@ -8,11 +8,12 @@
  * - `{{placeholders}}` are the same in every language;
  * - every text is valid Telegram HTML;
  * - no key is unused (a flow namespace by its nodes, any other namespace by the code in src/);
- * - every locale states its review state in `_meta.json`.
+ * - every locale states its review state in `_meta.json`;
+ * - every button label fits a phone: at most {@link BUTTON_MAX} characters (see {@link buttonProblems}).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type FlowSet, optionsOf, type Problem } from "../flow/model.js";
+import { didYouMean, type FlowSet, optionsOf, type Problem } from "../flow/model.js";
 import { LANGS, type LocaleData } from "../i18n/index.js";
 import type { CardSet } from "../rights/model.js";
 import { parseTelegramHtml } from "../telegram/html.js";
@@ -89,6 +90,86 @@ export function codeKeys(srcDir: string): { exact: Set<string>; prefixes: string
   return { exact, prefixes };
 }
 
+/**
+ * The longest button label, in characters, that a phone shows on one line without cutting it
+ * (Telegram ends a longer label with "…"). Labels put the key word first, and the question (or
+ * its help text) carries any nuance a short label cannot.
+ */
+export const BUTTON_MAX = 30;
+/**
+ * A multi-choice option is shown ticked or not, as "✅ label" or "▫️ label" (src/bot/keyboards.ts):
+ * the mark and its space take two places on screen, so those labels may have two characters fewer.
+ * (The "▫️" mark is two code points, the white square and an invisible variation selector; it is
+ * counted as what a person sees, one character, plus the space.)
+ */
+export const MARK_WIDTH = 2;
+
+/**
+ * Keys the code shows as buttons besides the flows' option labels, written out in full so the
+ * unused-key check sees them; a key ending in "." stands for every key under it.
+ */
+export const BUTTON_KEYS = [
+  "common:buttons.",
+  "common:language.names.",
+  "common:resume.continue",
+  "common:resume.restart",
+  "common:resume.delete",
+  "common:wipe.offer",
+  "common:wipe.yes",
+  "common:wipe.no",
+  "common:delete.yes",
+  "common:delete.no",
+  "common:restart.yes",
+  "common:restart.no",
+  "referral:again.yes",
+  "referral:again.no",
+  "referral:relay.reply",
+  "staff:buttons.",
+  "staff:close.",
+  "staff:decline.",
+  "staff:lawyer.accept",
+  "staff:lawyer.decline",
+] as const;
+
+/** A label as a phone shows it: no HTML, a placeholder as a two-digit number (e.g. "✏ Change 12"). */
+const shown = (s: string) =>
+  s
+    .replace(/<[^>]+>/g, "")
+    .replace(/&[a-z#0-9]+;/gi, "&")
+    .replace(/\{\{[^}]*\}\}/g, "12");
+
+/**
+ * Every button label longer than a phone shows, in every language: each problem names the
+ * language's file and key, the node and option that use it, the label and its length.
+ */
+export function buttonProblems(set: FlowSet, data: LocaleData, localesDir: string): Problem[] {
+  const problems: Problem[] = [];
+  const buttons = new Map<string, { where: string; mark: boolean }>();
+  for (const n of set.nodes.values())
+    for (const o of optionsOf(n)) buttons.set(o.labelKey, { where: `${n.file} › nodes.${n.id}.options.${o.id}`, mark: n.type === "multi" });
+  const en = flatLang(data, "en");
+  for (const key of en.keys())
+    if (!PLURAL.test(key) && BUTTON_KEYS.some((b) => (b.endsWith(".") ? key.startsWith(b) : key === b)) && !buttons.has(key))
+      buttons.set(key, { where: "a button of the bot", mark: false });
+  for (const lang of LANGS) {
+    const here = flatLang(data, lang);
+    for (const [key, { where, mark }] of buttons) {
+      const value = here.get(key);
+      if (typeof value !== "string") continue; // reported as missing elsewhere
+      const label = shown(value);
+      const max = BUTTON_MAX - (mark ? MARK_WIDTH : 0);
+      const length = [...label].length;
+      if (length > max)
+        problems.push({
+          file: `${localesDir}/${lang}/${key.split(":")[0]}.json`,
+          where: key,
+          message: `the button label is ${length} characters in ${lang}, over ${max}${mark ? ` (${BUTTON_MAX} less the ✅/▫️ mark of a multi-choice option)` : ""}, so a phone cuts it: "${label}" (${where}). Shorten it, key word first`,
+        });
+    }
+  }
+  return problems;
+}
+
 export function localeProblems(
   set: FlowSet,
   cards: CardSet,
@@ -98,6 +179,8 @@ export function localeProblems(
   const problems: Problem[] = [];
   const file = (lang: string, key: string) => `${opts.localesDir}/${lang}/${key.split(":")[0]}.json`;
   const en = flatLang(data, "en");
+  // Keys the flows need: a missing one is told once, with what needs it.
+  const needed = flowKeys(set, cards, opts.urgency);
   const enBases = new Set<string>();
   for (const k of en.keys()) if (PLURAL.test(k)) enBases.add(k.replace(PLURAL, ""));
 
@@ -125,12 +208,22 @@ export function localeProblems(
         if ("error" in html) problems.push({ file: file(lang, key), where: key, message: `Telegram would refuse it: ${html.error}` });
       }
       if (PLURAL.test(key)) continue;
-      if (!en.has(key)) problems.push({ file: file(lang, key), where: key, message: "is not in English (en): remove it or add it there" });
+      if (!en.has(key))
+        problems.push({
+          file: file(lang, key),
+          where: key,
+          message: `is not in English (en): remove it or add it there${didYouMean(
+            key,
+            [...en.keys()].filter((k) => !here.has(k)),
+          )}`,
+        });
     }
     for (const key of en.keys()) {
       if (PLURAL.test(key)) continue;
-      if (!here.has(key)) problems.push({ file: file(lang, key), where: key, message: "is missing" });
-      else if (typeof here.get(key) === "string" && !same(placeholders(here.get(key) as string), placeholders(en.get(key) as string))) {
+      if (!here.has(key)) {
+        const by = needed.get(key);
+        problems.push({ file: file(lang, key), where: key, message: by ? `is missing; needed by ${by}` : "is missing" });
+      } else if (typeof here.get(key) === "string" && !same(placeholders(here.get(key) as string), placeholders(en.get(key) as string))) {
         problems.push({
           file: file(lang, key),
           where: key,
@@ -168,16 +261,23 @@ export function localeProblems(
     }
   }
 
-  // Keys the flows need, in every language.
-  const needed = flowKeys(set, cards, opts.urgency);
+  // Keys the flows need that English lacks too (a key English has is judged above, in every language).
   const byLang = new Map(LANGS.map((lang) => [lang, flatLang(data, lang)]));
   for (const [key, where] of needed) {
+    if (en.has(key)) continue;
+    // A key no language has is likely a typo (in the flow or in the locales): name the nearest unneeded key.
+    const typo = didYouMean(
+      key,
+      [...en.keys()].filter((k) => !needed.has(k)),
+    );
     for (const lang of LANGS) {
       const v = byLang.get(lang)?.get(key);
       if (typeof v !== "string" || !v.trim())
-        problems.push({ file: file(lang, key), where: key, message: `is missing or empty; needed by ${where}` });
+        problems.push({ file: file(lang, key), where: key, message: `is missing or empty; needed by ${where}${typo}` });
     }
   }
+
+  problems.push(...buttonProblems(set, data, opts.localesDir));
 
   // Unused keys, judged in English (a check for CI; a running bot is not harmed by them).
   if (!opts.srcDir) return problems;
@@ -186,7 +286,15 @@ export function localeProblems(
     const base = key.replace(PLURAL, "");
     // A flow's namespace may also hold texts the code uses around that flow (e.g. the receipt).
     const used = needed.has(key) || code.exact.has(base) || code.prefixes.some((p) => base.startsWith(p));
-    if (!used) problems.push({ file: file("en", key), where: key, message: "is not used by any flow or code: remove it" });
+    if (!used)
+      problems.push({
+        file: file("en", key),
+        where: key,
+        message: `is not used by any flow or code: remove it${didYouMean(
+          key,
+          [...needed.keys()].filter((k) => !en.has(k)),
+        )}`,
+      });
   }
   return problems;
 }

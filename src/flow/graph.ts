@@ -5,7 +5,7 @@
  */
 import { longestCallbackData } from "./codec.js";
 import { type Leaf, leaves } from "./conditions.js";
-import { type CompiledNode, type FlowSet, isQuestion, nodeAt, optionsOf, type Problem } from "./model.js";
+import { type CompiledNode, didYouMean, type FlowSet, isQuestion, nodeAt, optionsOf, type Problem } from "./model.js";
 import type { Condition } from "./schema.js";
 
 /** Every node a node can lead to, in a stable order. */
@@ -16,19 +16,27 @@ export function successors(node: CompiledNode): string[] {
   return [...out];
 }
 
-export function graphProblems(set: FlowSet): Problem[] {
+/**
+ * `failed`: flows whose file could not be read or validated. Their nodes are not in the set, so a
+ * jump or a condition into them is not reported, and neither are reachability and ends (a path
+ * may run through them); everything else is still checked.
+ */
+export function graphProblems(set: FlowSet, failed: readonly string[] = []): Problem[] {
   const problems: Problem[] = [];
   const at = (n: CompiledNode, where: string, message: string) => problems.push({ file: n.file, where: `nodes.${n.id}${where}`, message });
+  const unknown = (ref: string) => !set.nodes.has(ref) && !failed.includes(ref.split("/")[0] ?? "");
+  const missing = (ref: string) => `goes to "${ref}", which does not exist${didYouMean(ref, set.nodes.keys())}`;
 
   for (const n of set.nodes.values()) {
     for (const [i, o] of optionsOf(n).entries()) {
-      if (o.next && !set.nodes.has(o.next)) at(n, `.options.${i}.next`, `goes to "${o.next}", which does not exist`);
+      if (o.next && unknown(o.next)) at(n, `.options.${i}.next`, missing(o.next));
     }
     for (const [i, r] of n.next.entries()) {
-      if (!set.nodes.has(r.goto)) at(n, `.next${n.next.length > 1 ? `.${i}` : ""}`, `goes to "${r.goto}", which does not exist`);
-      if (r.if) for (const msg of conditionProblems(set, r.if)) at(n, `.next.${i}.if`, msg);
+      if (unknown(r.goto)) at(n, `.next${n.next.length > 1 ? `.${i}` : ""}`, missing(r.goto));
+      if (r.if) for (const msg of conditionProblems(set, r.if, failed)) at(n, `.next.${i}.if`, msg);
     }
-    for (const [i, h] of (n.help ?? []).entries()) if (h.if) for (const msg of conditionProblems(set, h.if)) at(n, `.help.${i}.if`, msg);
+    for (const [i, h] of (n.help ?? []).entries())
+      if (h.if) for (const msg of conditionProblems(set, h.if, failed)) at(n, `.help.${i}.if`, msg);
     if (n.type === "choice" && n.next.length === 0) {
       const lost = n.options.filter((o) => !o.next).map((o) => o.id);
       if (lost.length) at(n, ".next", `options ${lost.join(", ")} have no next and the node has none either`);
@@ -39,7 +47,7 @@ export function graphProblems(set: FlowSet): Problem[] {
     if (Buffer.byteLength(longest) > 64)
       at(n, "", `a button's callback data would be ${Buffer.byteLength(longest)} bytes; Telegram allows 64`);
   }
-  if (problems.length || !set.nodes.has(set.entry)) return problems;
+  if (problems.length || failed.length || !set.nodes.has(set.entry)) return problems;
 
   // Reachability from the entry, and the ability to reach an end.
   const reached = new Set<string>([set.entry]);
@@ -74,11 +82,20 @@ export function graphProblems(set: FlowSet): Problem[] {
   return problems;
 }
 
-export const conditionProblems = (set: FlowSet, c: Condition): string[] => leaves(c).flatMap((l) => leafProblems(set, l));
+/** What is wrong with a condition's questions and option ids (a question in a `failed` flow is not judged). */
+export const conditionProblems = (set: FlowSet, c: Condition, failed: readonly string[] = []): string[] => [
+  ...new Set(leaves(c).flatMap((l) => (failed.includes(l.answer.split("/")[0] ?? "") ? [] : leafProblems(set, l)))),
+];
 
 function leafProblems(set: FlowSet, c: Leaf): string[] {
   const q = set.nodes.get(c.answer);
-  if (!q) return [`the condition asks about "${c.answer}", which does not exist`];
+  if (!q)
+    return [
+      `the condition asks about "${c.answer}", which does not exist${didYouMean(
+        c.answer,
+        [...set.nodes.values()].filter(isQuestion).map((n) => n.ref),
+      )}`,
+    ];
   if (!isQuestion(q)) return [`the condition asks about "${c.answer}", which is not a question`];
   const known = new Set(optionsOf(q).map((o) => o.id));
   const values = "is" in c ? [c.is] : "in" in c ? c.in : "includes" in c ? [c.includes] : [];
@@ -88,7 +105,7 @@ function leafProblems(set: FlowSet, c: Leaf): string[] {
   if (("gte" in c || "lte" in c) && q.type !== "number") out.push(`"gte"/"lte" need a number question, "${c.answer}" is ${q.type}`);
   if ("during" in c && q.type !== "date") out.push(`"during" needs a date question, "${c.answer}" is ${q.type}`);
   if ("mentions" in c && q.type !== "text") out.push(`"mentions" needs a text question, "${c.answer}" is ${q.type}`);
-  for (const v of values) if (!known.has(v)) out.push(`"${c.answer}" has no option "${v}"`);
+  for (const v of values) if (!known.has(v)) out.push(`"${c.answer}" has no option "${v}"${didYouMean(v, known)}`);
   return out;
 }
 

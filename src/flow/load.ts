@@ -7,7 +7,16 @@ import { parse, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { mapLeaves } from "./conditions.js";
 import { graphProblems } from "./graph.js";
-import { type CompiledNode, type CompiledRule, FlowProblems, type FlowSet, type Problem, qualify } from "./model.js";
+import {
+  type CompiledNode,
+  type CompiledRule,
+  didYouMean,
+  FlowProblems,
+  type FlowSet,
+  type Problem,
+  qualify,
+  uniqueProblems,
+} from "./model.js";
 import { type Condition, type FlowFile, type FlowRole, flowFile, type Next, type NodeDef, type NodeRole } from "./schema.js";
 
 export interface SourceFile {
@@ -46,33 +55,45 @@ export function zodProblems(file: string, error: z.ZodError): Problem[] {
 
 /** Parses, validates and compiles flow files; throws {@link FlowProblems} listing every problem found. */
 export function loadFlows(files: SourceFile[], needs: Needs = {}): FlowSet {
+  const { set, problems } = checkFlows(files, needs);
+  if (problems.length) throw new FlowProblems(problems);
+  return set;
+}
+
+/**
+ * Parses, validates and compiles flow files, and reports every problem at once: a file that is not
+ * valid YAML or fails the schema cannot be compiled (it is listed in `failed`, by its file name),
+ * but the other files are compiled and graph-checked, leaving out only what depends on the failed
+ * ones. `set` holds the flows that compiled; use it only to check more, never to run.
+ */
+export function checkFlows(files: SourceFile[], needs: Needs = {}): { set: FlowSet; problems: Problem[]; failed: string[] } {
   const problems: Problem[] = [];
   const parsed: { file: string; flow: FlowFile }[] = [];
+  const failed: string[] = [];
   for (const f of files) {
+    const expected = (f.path.split("/").pop() ?? f.path).replace(/\.ya?ml$/, "");
     const raw = parseYaml(f, problems);
-    if (raw === undefined) continue;
-    const result = flowFile.safeParse(raw);
-    if (!result.success) {
-      problems.push(...zodProblems(f.path, result.error));
+    const result = raw === undefined ? undefined : flowFile.safeParse(raw);
+    if (!result?.success) {
+      if (result) problems.push(...zodProblems(f.path, result.error));
+      failed.push(expected);
       continue;
     }
-    const expected = (f.path.split("/").pop() ?? f.path).replace(/\.ya?ml$/, "");
     if (result.data.id !== expected) {
       problems.push({ file: f.path, where: "id", message: `the flow id "${result.data.id}" must match the file name "${expected}"` });
+      failed.push(expected, result.data.id);
       continue;
     }
     parsed.push({ file: f.path, flow: result.data });
   }
   if (files.length === 0) problems.push({ file: "flows/", where: "", message: "no flow files found" });
-  if (problems.length) throw new FlowProblems(problems);
 
-  const set = compile(parsed, problems, needs);
-  problems.push(...graphProblems(set));
-  if (problems.length) throw new FlowProblems(problems);
-  return set;
+  const set = compile(parsed, problems, needs, failed);
+  problems.push(...graphProblems(set, failed));
+  return { set, problems: uniqueProblems(problems), failed };
 }
 
-function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[], needs: Needs): FlowSet {
+function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[], needs: Needs, failed: readonly string[]): FlowSet {
   const flows = new Map<string, { id: string; version: number; file: string; start: string }>();
   const nodes = new Map<string, CompiledNode>();
   const contexts = new Set<string>();
@@ -88,7 +109,12 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
     flows.set(flow.id, { id: flow.id, version: flow.version, file, start: `${flow.id}/${flow.start}` });
     if (flow.entry) entries.push(flow.id);
     if (flow.role) flowRoles.set(flow.role, [...(flowRoles.get(flow.role) ?? []), flow.id]);
-    if (!(flow.start in flow.nodes)) problems.push({ file, where: "start", message: `the start node "${flow.start}" does not exist` });
+    if (!(flow.start in flow.nodes))
+      problems.push({
+        file,
+        where: "start",
+        message: `the start node "${flow.start}" does not exist${didYouMean(flow.start, Object.keys(flow.nodes))}`,
+      });
     for (const [id, def] of Object.entries(flow.nodes)) {
       const node = compileNode(flow.id, id, file, def);
       for (const o of node.type === "choice" ? node.options : []) if (o.context) contexts.add(o.context);
@@ -96,7 +122,8 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
       nodes.set(node.ref, node);
     }
   }
-  if (entries.length !== 1) {
+  // A failed file may hold the entry or a role: only what the compiled files themselves break is told.
+  if (entries.length > 1 || (entries.length === 0 && failed.length === 0)) {
     problems.push({
       file: "flows/",
       where: "entry",
@@ -117,7 +144,7 @@ function compile(parsed: { file: string; flow: FlowFile }[], problems: Problem[]
         });
       else if (refs[0]) out.set(role, refs[0]);
     }
-    for (const role of needed ?? []) {
+    for (const role of failed.length ? [] : (needed ?? [])) {
       if (!found.has(role))
         problems.push({
           file: "flows/",

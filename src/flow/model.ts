@@ -128,6 +128,62 @@ export function formatProblem(p: Problem): string {
   return `${p.file}${p.where ? ` › ${p.where}` : ""}: ${p.message}`;
 }
 
+/** The problems without repeats (the same message for the same place is told once), in their order. */
+export function uniqueProblems(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = formatProblem(p);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Edit distance (insertions, deletions, substitutions) between two strings. */
+export function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/**
+ * The candidate a typo most likely meant: the nearest by edit distance, if it is near enough and
+ * no other candidate is as near. "Near enough" is judged from the first part (between "/", "." or
+ * ":") in which they differ: at most a third of the rest, at most 4 edits. So `intake/consnet`
+ * suggests `intake/consent`, and `intake/land` does not suggest `intake/who`.
+ */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  let tie = false;
+  for (const c of candidates) {
+    if (c === word) continue;
+    let shared = 0;
+    while (shared < word.length && word[shared] === c[shared]) shared++;
+    const from = Math.max(...["/", ".", ":"].map((sep) => word.lastIndexOf(sep, shared - 1))) + 1;
+    const limit = Math.min(4, Math.max(1, Math.floor((word.length - from) / 3)));
+    const d = levenshtein(word.slice(from), c.slice(from));
+    if (d > limit) continue;
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+      tie = false;
+    } else if (d === bestDistance && c !== best) tie = true;
+  }
+  return tie ? undefined : best;
+}
+
+/** `; did you mean "x"?` for the nearest candidate, or nothing. */
+export const didYouMean = (word: string, candidates: Iterable<string>): string => {
+  const n = nearest(word, candidates);
+  return n === undefined ? "" : `; did you mean "${n}"?`;
+};
+
 export class FlowProblems extends Error {
   constructor(readonly problems: Problem[]) {
     // Flows, locales and the partners file share this error: the header names no single one.
