@@ -13,7 +13,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { didYouMean, type FlowSet, optionsOf, type Problem } from "../flow/model.js";
+import { didYouMean, type FlowSet, isQuestion, optionsOf, type Problem } from "../flow/model.js";
 import { LANGS, type LocaleData } from "../i18n/index.js";
 import type { CardSet } from "../rights/model.js";
 import { parseTelegramHtml } from "../telegram/html.js";
@@ -50,6 +50,8 @@ export function flowKeys(set: FlowSet, cards: CardSet, urgency: readonly Urgency
     if (n.aboutPerson) for (const c of set.contexts) keys.set(`${n.textKey}_${c}`, `${at} (about_person, context "${c}")`);
     for (const h of n.help ?? []) keys.set(h.key, at);
     for (const o of optionsOf(n)) keys.set(o.labelKey, `${at}.options.${o.id}`);
+    // The short label a lawyer reads beside the answer in a referral.
+    if (isQuestion(n)) keys.set(`${n.flow}:${n.id}.lawyer`, `${at} (the lawyer's label)`);
   }
   for (const c of cards.cards) {
     const at = `${c.file} › cards (${c.id})`;
