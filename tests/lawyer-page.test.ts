@@ -27,7 +27,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, "open-nokey.html"), await buildLawyerPage());
   const dossier = {
     format: "qadam-dossier",
-    v: 1,
+    v: 2,
     code: "QDM-7K3Q-M2XA",
     created: "2026-11-27T10:00:00Z",
     consent: { version: 1, at: "2026-11-27T10:00:00Z" },
@@ -39,11 +39,14 @@ beforeAll(async () => {
     note: "Call \u202eevening\u202c soon",
     texts: {
       ru: {
-        headings: { title: "Обращение из Qadam", answers: "Ответы", contact: "Как связаться" },
+        headings: { title: "Обращение из Qadam", summary: "Кратко", answers: "Ответы", contact: "Как связаться" },
         questions: { "opening/country": "В какой стране было дело?" },
         answers: { "opening/country": "Казахстан" },
         cards: { kz_compensation: "Казахстан: возмещение вреда" },
         contact: "По телефону",
+        summary: ["Страна производства по делу: Казахстан", "Отметки: сообщает о жестоком обращении"],
+        labels: { "opening/country": "Страна производства по делу" },
+        language: "Русский",
       },
     },
   };
@@ -102,6 +105,12 @@ describe.skipIf(!existsSync(CHROMIUM))("the offline page for lawyers", () => {
     expect(r.result).toContain("Обращение из Qadam");
     expect(r.result).toContain("Казахстан");
     expect(r.result).toContain("+7 701 555 12 34");
+    // The lawyer's summary comes first, then the answers under short labels; time and language as read locally.
+    expect(r.result.indexOf("Кратко")).toBeLessThan(r.result.indexOf("Ответы"));
+    expect(r.result).toContain("Отметки: сообщает о жестоком обращении");
+    expect(r.result).toContain("Страна производства по делу: Казахстан");
+    expect(r.result).toContain("27.11.2026 10:00 UTC");
+    expect(r.result).toContain("Русский");
     expect(r.result).toContain((readLocales("locales")["ru"]!["lawyer"] as { page: Record<string, string> }).page["matches"]!);
     expect(r.requests).toEqual([]);
   });

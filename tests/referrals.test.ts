@@ -136,6 +136,18 @@ describe("a referral from the person's side", () => {
     expect(dossier.cards).toContain("kz_compensation");
     expect(Object.keys(dossier.texts).sort()).toEqual(["en", "kk", "ru"]);
     expect(renderDossierText(dossier, "kk")).toContain(chat.bot.app.deps.i18n.getFixedT("kk")("legal:charge.options.religion"));
+    // The lawyer reads a summary first, answers under short labels, dates and times as written
+    // locally, the language by name: no ISO timestamp, no "ru", no "then press Done".
+    const ru = renderDossierText(dossier, "ru");
+    const summary = ru.slice(ru.indexOf("Кратко"), ru.indexOf("Код обращения"));
+    expect(summary).toContain("Страна производства по делу: Казахстан");
+    expect(summary).toContain("Исход дела: Оправдательный приговор");
+    expect(summary).toContain("Дата освобождения или решения: 05.2025");
+    expect(summary).toContain("Отметки: возможно, идёт срок для требования о возмещении вреда\n"); // named once
+    expect(summary).toContain("Как связаться с заявителем: По телефону");
+    expect(ru).toMatch(/Отправлено\n\d{2}\.\d{2}\.\d{4} \d{2}:\d{2} UTC/);
+    expect(ru).toContain("Язык заявителя\nРусский");
+    expect(ru).not.toMatch(/\d{4}-\d{2}-\d{2}T|\bru\b|Готово/);
     expect(() => open(parseEnvelope(file), key("uz-defence"))).toThrow("not_addressed");
 
     // The person chose to delete: nothing of the interview stays, and /status still works.

@@ -38,7 +38,7 @@ export function answerMsg(node: CompiledNode, a: Answer): Msg {
     return { key: "common:answer.list", params: { items: v.map(label) } };
   }
   // A date is stored as ISO (2025-03-15, or 2025-03, 2025) and shown as people write it: 15.03.2025.
-  if (node.type === "date" && typeof v === "string") return { key: "common:answer.value", params: { value: localDate(v) } };
+  if (node.type === "date" && typeof v === "string") return { key: "common:answer.date", params: { date: localDate(v) } };
   return { key: "common:answer.value", params: { value: String(v) } };
 }
 

@@ -92,7 +92,9 @@ export function buildDossier(
     .map((role) => refOf(flows, role))
     .filter((ref) => state.answers[ref]?.kind === "value");
   const flags = triageOf(flows, meta.urgency ?? [], state.answers).reasons;
-  const deadline = cards.some((c) => c.deadline);
+  // A running deadline is flagged once: by the staff's rule that names it, or else from the cards.
+  const named = new Set((meta.urgency ?? []).filter((r) => r.deadline).map((r) => r.id));
+  const deadline = cards.some((c) => c.deadline) && !flags.some((id) => named.has(id));
   const texts: Dossier["texts"] = {};
   for (const lang of meta.languages) {
     const t = fixedT(i18n, lang);

@@ -12,7 +12,17 @@ import { FlowProblems, type FlowSet, type Problem, refOf } from "../flow/model.j
 import { condition, slug } from "../flow/schema.js";
 
 const triageFile = z.strictObject({
-  rules: z.array(z.strictObject({ id: slug, level: z.enum(["high", "normal"]), when: condition })).min(1),
+  rules: z
+    .array(
+      z.strictObject({
+        id: slug,
+        level: z.enum(["high", "normal"]),
+        when: condition,
+        /** The reason is a deadline that may be running (the lawyer's dossier then names no other). */
+        deadline: z.boolean().optional(),
+      }),
+    )
+    .min(1),
 });
 export type UrgencyRule = z.infer<typeof triageFile>["rules"][number];
 
