@@ -125,7 +125,9 @@ async function main(): Promise<number> {
       // The webhook server stops taking requests and waits for those in hand (each is an update).
       await closeServer(server);
       await closeServer(ops);
-      await app.close();
+      // The delivery worker and Redis close cleanly when Redis answers; if it does not, do not
+      // hang: jobs in hand are taken up again by BullMQ (stalled-job check) after the restart.
+      await Promise.race([app.close().catch((e: Error) => logger.warn({ err: e.message }, "closing")), sleep(10_000)]);
     })());
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
