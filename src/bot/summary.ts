@@ -29,7 +29,7 @@ export function summaryDocument(ctx: QadamContext): string {
     "a{word-break:break-all}</style></head><body>",
     `<h1>${title}</h1>`,
     `<p>${tr(ctx, "rights:summary_doc.note")}</p>`,
-    block(planHtml(ctx, { ...plan, more: 0 }, undefined)),
+    block(planHtml(ctx, { ...plan, more: 0 }, undefined, { document: true })),
     // Everything told about the needs, in full (the plan names only the areas).
     block(
       `${tr(ctx, "rights:summary_title")}\n${

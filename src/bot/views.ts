@@ -46,7 +46,7 @@ export function cardHtml(ctx: QadamContext, card: CardView, o: { sources?: boole
  * The plan, the first thing of the result, one phone screen: that a deadline may be running (if
  * one may), what Qadam understood, the next steps most urgent first, and the sources' check date.
  */
-export function planHtml(ctx: QadamContext, plan: Plan, checked: ResultView["checked"]): string {
+export function planHtml(ctx: QadamContext, plan: Plan, checked: ResultView["checked"], o: { document?: boolean } = {}): string {
   const out: string[] = [];
   if (plan.deadline) out.push(`⏳ <b>${tr(ctx, "rights:plan.deadline_first")}</b>`);
   if (plan.understood.length)
@@ -54,7 +54,9 @@ export function planHtml(ctx: QadamContext, plan: Plan, checked: ResultView["che
       `<b>${tr(ctx, "rights:plan.understood")}</b>\n${plan.understood.map((line) => `• ${line.map((m) => tr(ctx, m)).join(" · ")}`).join("\n")}`,
     );
   if (plan.steps.length)
-    out.push(`<b>${tr(ctx, "rights:plan.steps")}</b>\n${plan.steps.map((s, i) => `${i + 1}. ${tr(ctx, s.text)}`).join("\n")}`);
+    out.push(
+      `<b>${tr(ctx, o.document ? "rights:plan.steps_document" : "rights:plan.steps")}</b>\n${plan.steps.map((s, i) => `${i + 1}. ${tr(ctx, s.text)}`).join("\n")}`,
+    );
   else out.push(tr(ctx, "rights:no_cards"));
   if (plan.more) out.push(`<i>${tr(ctx, "rights:plan.more", { count: plan.more })}</i>`);
   const date = checkedHtml(ctx, checked);

@@ -7,9 +7,13 @@
  *
  *     printf '/start\n5\n1\n' | npm start
  */
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Bot, Transformer } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
+import { PLAN_DATA } from "../bot/callbacks.js";
 import type { QadamContext } from "../bot/context.js";
 import { type FakeMessage, FakeTelegram } from "../telegram/fake-api.js";
 
@@ -29,6 +33,11 @@ export const LOCAL_BOT: UserFromGetMe = {
 
 /** Navigation buttons (back, skip, keep, pause) get letters, so numbers stay free for typed answers. */
 const isNav = (data: string | undefined) => /^q\|\d+\|[bskp]$/.test(data ?? "");
+/**
+ * The result's plan stays usable after the message below it (the offer of a lawyer) arrives, as
+ * in Telegram: its buttons get keys of their own, p1, p2…, valid until the plan is drawn again.
+ */
+const isPlan = (data: string | undefined) => PLAN_DATA.test(data ?? "");
 
 /**
  * The terminal side of the chat: the shared fake Telegram answers each Bot API call as Telegram
@@ -40,6 +49,8 @@ export class Terminal {
   private readonly telegram = new FakeTelegram(() => this.nextId++);
   /** The latest message with buttons, and its buttons by the key the person types. */
   private keys: { messageId: number; byKey: Map<string, string> } | undefined;
+  /** The plan's buttons (see isPlan), kept beside the latest message's. */
+  private planKeys: { messageId: number; byKey: Map<string, string> } | undefined;
 
   constructor(private readonly print: (line: string) => void) {}
 
@@ -62,7 +73,16 @@ export class Terminal {
     if (method === "sendMessage" || method === "editMessageText" || method === "editMessageReplyMarkup") {
       if (shown) this.show(shown, method !== "sendMessage", method === "editMessageReplyMarkup");
     } else if (method === "answerCallbackQuery" && typeof p["text"] === "string" && p["text"]) this.print(`  » ${p["text"]}`);
-    else if (method === "deleteMessage" || method === "deleteMessages") {
+    else if (method === "sendDocument") {
+      // A file the bot sends (the summary): kept where the person can open it, as a phone would.
+      const doc = p["document"] as { filename?: string; fileData?: Uint8Array } | undefined;
+      const data = doc?.fileData;
+      if (data instanceof Uint8Array) {
+        const path = join(tmpdir(), `qadam-${process.pid}-${doc?.filename ?? "file"}`);
+        writeFileSync(path, data, { mode: 0o600 });
+        this.print(`\n  📄 ${doc?.filename ?? "file"} (${Math.ceil(data.length / 1024)} KB): ${path}`);
+      }
+    } else if (method === "deleteMessage" || method === "deleteMessages") {
       // What a phone would no longer show.
       this.print(`  ⌫ ${this.telegram.deleted.length - erasedBefore}`);
     }
@@ -75,10 +95,12 @@ export class Terminal {
   };
 
   private show(msg: FakeMessage, edited: boolean, keyboardOnly: boolean): void {
+    const plan = msg.buttons.length > 0 && msg.buttons.flat().every((b) => isPlan(b.data));
     if (!keyboardOnly) {
       this.print("");
       // An edited question only gained its answer line: show that, not the whole text again.
-      this.print(edited ? `  ✎ ${msg.text.split("\n\n").pop()}` : msg.text);
+      // The plan's message is redrawn whole (a card opened in its place, the plan again).
+      this.print(edited && !plan ? `  ✎ ${msg.text.split("\n\n").pop()}` : msg.text);
     }
     if (msg.buttons.length === 0) {
       if (this.keys?.messageId === msg.id) this.keys = undefined;
@@ -89,21 +111,24 @@ export class Terminal {
     let letter = 0;
     for (const row of msg.buttons) {
       const cells = row.map((b) => {
-        const key = isNav(b.data) ? String.fromCharCode(97 + letter++) : String(++n);
+        const key = plan ? `p${++n}` : isNav(b.data) ? String.fromCharCode(97 + letter++) : String(++n);
         if (b.data) byKey.set(key, b.data);
         return `[${key}] ${b.text}`;
       });
       this.print(`   ${cells.join("   ")}`);
     }
-    this.keys = { messageId: msg.id, byKey };
+    if (plan) this.planKeys = { messageId: msg.id, byKey };
+    else this.keys = { messageId: msg.id, byKey };
   }
 
   /** The update that a typed line stands for: a button press, a command or a message. */
   updateFor(line: string, updateId: number, user: { id: number; language_code?: string }): Update {
     const from = { id: user.id, is_bot: false, first_name: "You", ...(user.language_code ? { language_code: user.language_code } : {}) };
     const chat = { id: user.id, type: "private" as const, first_name: "You" };
-    const data = this.keys?.byKey.get(line.trim().toLowerCase());
-    if (data && this.keys) {
+    const typed = line.trim().toLowerCase();
+    const on = this.planKeys?.byKey.has(typed) ? this.planKeys : this.keys;
+    const data = on?.byKey.get(typed);
+    if (data && on) {
       return {
         update_id: updateId,
         callback_query: {
@@ -112,10 +137,10 @@ export class Terminal {
           chat_instance: "local",
           data,
           message: {
-            message_id: this.keys.messageId,
+            message_id: on.messageId,
             date: now(),
             chat,
-            text: this.telegram.messages.get(this.keys.messageId)?.html ?? "",
+            text: this.telegram.messages.get(on.messageId)?.html ?? "",
           },
         },
       } as Update;
