@@ -116,6 +116,35 @@ describe("the result: a plan first, cards on demand", () => {
     });
   }
 
+  it("after changing an answer, the result sends the plan again only if it changed, and says so", async () => {
+    const chat = new Chat(await testBot(), 8150, "ru");
+    await chat.startIn("ru");
+    await walkToResult(chat, chat.bot.app.deps.flows, STORIES[0]!.profile);
+    const plans = () => chat.messages().filter((m) => m.text.includes(plain(chat.t("rights:plan.understood")))).length;
+    expect(plans()).toBe(1);
+    // The note changed: nothing in the plan depends on it, so only the closing comes again.
+    await chat.say("/mydata");
+    const note = chat.keyboard().buttons.flat().at(-1)!;
+    await chat.pressData(note.data);
+    await chat.skip();
+    expect(plans()).toBe(1);
+    expect(chat.keyboard().text.startsWith(plain(chat.t("rights:plan.unchanged")))).toBe(true);
+    // The outcome changed: a new plan, marked as changed, with the cards of the new branch.
+    await chat.say("/mydata");
+    const outcome = chat.keyboard().buttons.flat()[3]!; // consent, who, country, outcome
+    await chat.pressData(outcome.data);
+    await chat.choose("legal", "outcome", "served");
+    for (let i = 0; i < 10 && !chat.last().includes(plain(chat.t("rights:offer"))); i++) await chat.skip();
+    expect(plans()).toBe(2);
+    const changed = chat
+      .messages()
+      .filter((m) => m.text.includes(plain(chat.t("rights:plan.understood"))))
+      .at(-1)!;
+    expect(changed.text.startsWith(`🔄 ${chat.t("rights:plan.changed")}`)).toBe(true);
+    expect(changed.text).toContain(plain(chat.t("legal:outcome.options.served")));
+    expect(chat.bot.api.refusals).toEqual([]);
+  });
+
   it("a step from a plan left in the chat after /delete says it is out of date, and changes nothing", async () => {
     const chat = new Chat(await testBot(), 8100, "ru");
     await chat.startIn("ru");

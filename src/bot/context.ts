@@ -36,6 +36,8 @@ export interface SessionData {
   sent?: { code: string; hash: string; at: string };
   /** The person was asked whether to send the same answers again. */
   again?: string;
+  /** The plan shown last: its message id and a digest of what it said, so a result shown again after a change sends only what changed. */
+  plan?: { id: number; steps: string };
 }
 
 /** What a feature adds to every step of the interview. */

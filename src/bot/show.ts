@@ -4,6 +4,7 @@
  * as a transcript. It decides by what the engine says (a notice's reason, a view's flags), never
  * by a text's key.
  */
+import { createHash } from "node:crypto";
 import type { Say } from "../flow/engine.js";
 import { isResult } from "../flow/model.js";
 import type { QuestionView } from "../flow/view.js";
@@ -88,6 +89,18 @@ async function showResult(ctx: QadamContext, view: QuestionView): Promise<number
   const answers = ctx.session.interview?.answers ?? {};
   const result = resultView(ctx.deps.flows, ctx.deps.cards, answers);
   const plan = planOf(ctx.deps.flows, ctx.deps.cards, answers);
-  await send(ctx, `${tr(ctx, view.text)}\n\n${planHtml(ctx, plan, result.checked)}`, planKeyboard(ctx, plan));
-  return send(ctx, resultClosing(ctx, view.type === "choice"), keyboard(ctx, view.buttons));
+  const html = planHtml(ctx, plan, result.checked);
+  // What the plan says (a digest, not the text: the session keeps no more than it must).
+  const steps = createHash("sha256").update(html).digest("base64url").slice(0, 12);
+  const before = ctx.session.plan;
+  // Back at the result after changing an answer: a plan still in this conversation that the change
+  // left as it was is not sent again; a changed one is, saying so.
+  const onScreen = before !== undefined && ctx.session.span !== undefined && before.id >= ctx.session.span[0];
+  const closing = resultClosing(ctx, view.type === "choice");
+  if (onScreen && before.steps === steps)
+    return send(ctx, `<i>${tr(ctx, "rights:plan.unchanged")}</i>\n\n${closing}`, keyboard(ctx, view.buttons));
+  const intro = onScreen ? `🔄 <b>${tr(ctx, "rights:plan.changed")}</b>` : tr(ctx, view.text);
+  const id = await send(ctx, `${intro}\n\n${html}`, planKeyboard(ctx, plan));
+  ctx.session.plan = { id, steps };
+  return send(ctx, closing, keyboard(ctx, view.buttons));
 }
