@@ -70,8 +70,8 @@ class Person extends Chat {
     return this.lastDocument().find((text) => text.startsWith(title)) ?? "";
   }
   private async keep(): Promise<void> {
-    const intro = plain(this.t("needs:result.text"));
-    const planMsg = [...this.messages()].reverse().find((m) => m.text.startsWith(intro));
+    const keepLabel = plain(this.t("rights:plan.keep"));
+    const planMsg = [...this.messages()].reverse().find((m) => m.buttons.flat().some((b) => b.text === keepLabel));
     if (!planMsg) throw new Error("no plan in the chat");
     const keep = planMsg.buttons.flat().find((b) => b.text === plain(this.t("rights:plan.keep")))!;
     await this.pressData(keep.data, planMsg.id);
@@ -405,7 +405,7 @@ describe("personas", () => {
       p
         .messages()
         .slice(from)
-        .some((m) => m.text.startsWith(plain(p.t("needs:result.text")))),
+        .some((m) => m.text.startsWith(`🔄 ${p.t("rights:plan.changed")}`)),
     ).toBe(true);
     expect(await p.cards()).toContain("kz_no_compensation");
     expect(await p.cards()).not.toContain("kz_compensation");
