@@ -19,9 +19,8 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { BotApiEmulator } from "../tests/helpers/bot-api-emulator.js";
-import { TEST_KEYS, TEST_SECRET } from "../tests/helpers/chat.js";
 import { freePort, TestRedis } from "../tests/helpers/redis.js";
-import { childEnv } from "../tests/helpers/spawn.js";
+import { childEnv, telegramEnv } from "../tests/helpers/spawn.js";
 
 const quick = process.argv.includes("--quick");
 const RUNS = quick ? 1 : 5;
@@ -87,18 +86,7 @@ async function once(): Promise<Run> {
   const first = (method: string) => emu.arrivals.slice(seen).find((a) => a.method === method)?.at;
   // The same settings as tests/e2e-telegram.test.ts; OPS_PORT on a free port so the operator's
   // server (9464 by default) never collides with anything else on this machine.
-  const env = childEnv({
-    BOT_TOKEN: "123456:test-token-for-the-local-emulator-only",
-    TELEGRAM_API_ROOT: emu.apiRoot,
-    REDIS_URL: redis.url,
-    SESSION_KEYS: TEST_KEYS,
-    SESSION_SECRET: TEST_SECRET,
-    SIGNING_KEY: "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o",
-    TRIAGE_PUBLIC_KEY: "QKweAqRnCcpTAN4wPfly88ChJ1ofOQaj4VWq85vJBgA",
-    PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml",
-    OPS_PORT: String(await freePort()),
-    LOG_LEVEL: "warn",
-  });
+  const env = childEnv(telegramEnv(emu.apiRoot, redis.url, { OPS_PORT: String(await freePort()) }));
   let stderr = "";
   const t0 = performance.now();
   const child: ChildProcess = spawn(NODE, ["dist/main.js"], { env, stdio: ["ignore", "ignore", "pipe"] });

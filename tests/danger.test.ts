@@ -7,28 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { nodeAt } from "../src/flow/model.js";
-import { walk } from "../src/flow/path.js";
 import { LANGS } from "../src/i18n/index.js";
 import { Chat, testBot } from "./helpers/chat.js";
-import { answersFor, type Profile } from "./helpers/profile.js";
-
-/** From consent to the screen `stop` on this profile's path (intros read, other questions skipped). */
-async function walkTo(chat: Chat, given: Profile, stop: string): Promise<void> {
-  const flows = chat.bot.app.deps.flows;
-  const answers = answersFor(flows, given);
-  const path = walk(flows, answers).path;
-  for (const ref of path.slice(path.indexOf("opening/consent") + 1, path.indexOf(stop))) {
-    const node = nodeAt(flows, ref);
-    const a = answers[ref];
-    const [ns, id] = ref.split("/") as [string, string];
-    if (node.type === "info") await chat.next();
-    else if (a?.kind !== "value") await chat.skip();
-    else if (node.type === "choice") await chat.choose(ns, id, String(a.value));
-    else if (node.type === "multi") await chat.tick(ns, id, ...(a.value as string[]));
-    else await chat.say(String(a.value));
-  }
-}
+import { type Profile, walkToResult } from "./helpers/profile.js";
 
 const urgent = (country: string): Profile => ({
   "opening/who": "self",
@@ -41,7 +22,7 @@ describe("danger first", () => {
   it("a man in Kazakhstan, in Russian, says help is needed urgently: he reads Kazakhstan's numbers and the NGO's contact", async () => {
     const chat = new Chat(await testBot(), 6101, "ru");
     await chat.startIn("ru");
-    await walkTo(chat, urgent("kz"), "needs/urgent_help");
+    await walkToResult(chat, chat.bot.app.deps.flows, urgent("kz"), { until: "needs/urgent_help" });
     const screen = chat.last();
     expect(screen).toContain("Вы сказали, что помощь нужна срочно.");
     expect(screen).toContain("🚑 Скорая помощь: 103\n🚓 Полиция: 102\n🆘 Служба экстренной помощи: 112");
@@ -55,7 +36,12 @@ describe("danger first", () => {
   it("a relative in Uzbekistan, in Uzbek Cyrillic, reads Uzbekistan's numbers and the organisation's Cyrillic name", async () => {
     const chat = new Chat(await testBot(), 6102, "uz");
     await chat.startIn("uz-Cyrl");
-    await walkTo(chat, { ...urgent("uz"), "opening/who": "other", "opening/person_knows": "agrees" }, "needs/urgent_help");
+    await walkToResult(
+      chat,
+      chat.bot.app.deps.flows,
+      { ...urgent("uz"), "opening/who": "other", "opening/person_knows": "agrees" },
+      { until: "needs/urgent_help" },
+    );
     const screen = chat.last();
     expect(screen).toContain("🚑 Тез ёрдам: 103");
     expect(screen).toContain("🚓 Полиция: 102");
@@ -66,7 +52,7 @@ describe("danger first", () => {
   it("someone elsewhere, in English, is told to call the local emergency number and reads the desk's contact", async () => {
     const chat = new Chat(await testBot(), 6103, "en");
     await chat.startIn("en");
-    await walkTo(chat, urgent("other"), "needs/urgent_help");
+    await walkToResult(chat, chat.bot.app.deps.flows, urgent("other"), { until: "needs/urgent_help" });
     const screen = chat.last();
     expect(screen).toContain("🆘 The emergency number of the country you are in");
     expect(screen).toContain("🤝 Example Rights Network (triage desk): @example_rights_desk");

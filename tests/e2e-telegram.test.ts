@@ -10,29 +10,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { open, parseEnvelope } from "../src/referrals/envelope.js";
 import { parseKeyFile, signingKeyFromSeed } from "../src/referrals/keys.js";
 import { BotApiEmulator } from "./helpers/bot-api-emulator.js";
-import { TEST_KEYS, TEST_SECRET } from "./helpers/chat.js";
 import { TestRedis } from "./helpers/redis.js";
-import { start } from "./helpers/spawn.js";
+import { start, TEST_SIGNING_KEY, telegramEnv } from "./helpers/spawn.js";
 
-const SIGNING_KEY = "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o";
+const SIGNING_KEY = TEST_SIGNING_KEY;
 let emu: BotApiEmulator;
 let redis: TestRedis;
 let bot: ChildProcess | undefined;
 let stderr = "";
 
-const env = () => ({
-  BOT_TOKEN: "123456:test-token-for-the-local-emulator-only",
-  TELEGRAM_API_ROOT: emu.apiRoot,
-  REDIS_URL: redis.url,
-  SESSION_KEYS: TEST_KEYS,
-  SESSION_SECRET: TEST_SECRET,
-  SIGNING_KEY,
-  TRIAGE_PUBLIC_KEY: "QKweAqRnCcpTAN4wPfly88ChJ1ofOQaj4VWq85vJBgA",
-  PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml",
-  LOG_LEVEL: "warn",
-  // The scripted person answers faster than anyone could.
-  UPDATES_PER_10S: "500",
-});
+// The scripted person answers faster than anyone could.
+const env = () => telegramEnv(emu.apiRoot, redis.url, { UPDATES_PER_10S: "500" });
 
 async function launch(): Promise<ChildProcess> {
   const child = start(env());

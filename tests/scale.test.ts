@@ -10,9 +10,8 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatTurns } from "../src/storage/turns.js";
 import { BotApiEmulator } from "./helpers/bot-api-emulator.js";
-import { TEST_KEYS, TEST_SECRET } from "./helpers/chat.js";
 import { freePort, TestRedis } from "./helpers/redis.js";
-import { start } from "./helpers/spawn.js";
+import { start, telegramEnv } from "./helpers/spawn.js";
 
 const SECRET = "webhook-secret-for-the-test-0123456789";
 const WEBHOOK_URL = "https://qadam.example.org/telegram/hook";
@@ -30,23 +29,16 @@ const instances: Instance[] = [];
 
 async function launch(): Promise<Instance> {
   const [webhook, ops] = [await freePort(), await freePort()];
-  const child = start({
-    BOT_TOKEN: "123456:test-token-for-the-local-emulator-only",
-    TELEGRAM_API_ROOT: emu.apiRoot,
-    REDIS_URL: redis.url,
-    SESSION_KEYS: TEST_KEYS,
-    SESSION_SECRET: TEST_SECRET,
-    SIGNING_KEY: "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o",
-    TRIAGE_PUBLIC_KEY: "QKweAqRnCcpTAN4wPfly88ChJ1ofOQaj4VWq85vJBgA",
-    PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml",
-    LOG_LEVEL: "warn",
-    UPDATES_PER_10S: "500",
-    WEBHOOK_URL,
-    WEBHOOK_SECRET: SECRET,
-    WEBHOOK_HOST: "127.0.0.1",
-    WEBHOOK_PORT: String(webhook),
-    OPS_PORT: String(ops),
-  });
+  const child = start(
+    telegramEnv(emu.apiRoot, redis.url, {
+      UPDATES_PER_10S: "500",
+      WEBHOOK_URL,
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_HOST: "127.0.0.1",
+      WEBHOOK_PORT: String(webhook),
+      OPS_PORT: String(ops),
+    }),
+  );
   const inst: Instance = { child, webhook, ops, stderr: "" };
   child.stderr!.on("data", (d) => (inst.stderr += d));
   // Ready when its health says so (Redis reached, worker running, webhook server listening).

@@ -9,12 +9,13 @@ import { expect } from "vitest";
 import { type App, buildApp } from "../../src/app.js";
 import { LOCAL_BOT } from "../../src/cli/local-chat.js";
 import { loadConfig } from "../../src/config.js";
+import { TEST_KEYS, TEST_SECRET } from "./spawn.js";
+
+export { TEST_KEYS, TEST_SECRET } from "./spawn.js";
+
 import type { Lang } from "../../src/i18n/index.js";
 import { createLogger } from "../../src/logger.js";
 import { Recorder, type Shown } from "./recorder.js";
-
-export const TEST_KEYS = "k1:9bAbF1SYa2MNZmEGRb8dwMmuW3nCTzTxSGKmfuNEGhQ";
-export const TEST_SECRET = "3HUQg2iBmHHJ4KcwbTdjkOe4tb0i0bUvD4Qv8VZd0Wk";
 
 export interface TestBot {
   app: App;

@@ -31,10 +31,12 @@ export function answersFor(flows: FlowSet, given: Profile): Record<string, Answe
  * From the question after consent (where `Chat.startIn` leaves a person) to the result, pressing
  * and typing what the profile says (dates given as stored, ISO, and typed as people write them).
  */
-export async function walkToResult(chat: Chat, flows: FlowSet, given: Profile): Promise<void> {
+export async function walkToResult(chat: Chat, flows: FlowSet, given: Profile, o: { until?: string } = {}): Promise<void> {
   const answers = answersFor(flows, given);
   const path = walk(flows, answers).path;
-  for (const ref of path.slice(path.indexOf("opening/consent") + 1)) {
+  // `until`: stop on that screen (shown, not answered), e.g. an urgent-help screen on the way.
+  const end = o.until ? path.indexOf(o.until) : path.length;
+  for (const ref of path.slice(path.indexOf("opening/consent") + 1, end)) {
     const node = nodeAt(flows, ref);
     const a = answers[ref];
     const [ns, id] = ref.split("/") as [string, string];

@@ -4,6 +4,31 @@ import { promisify } from "node:util";
 
 export const MAIN = ["--import", "tsx", "src/main.ts"];
 
+/** Session keys for tests only (never a deployment's). */
+export const TEST_KEYS = "k1:9bAbF1SYa2MNZmEGRb8dwMmuW3nCTzTxSGKmfuNEGhQ";
+export const TEST_SECRET = "3HUQg2iBmHHJ4KcwbTdjkOe4tb0i0bUvD4Qv8VZd0Wk";
+/** The bot's signing seed in tests; lawyers' tools check files against its verify key. */
+export const TEST_SIGNING_KEY = "eMXaDygI96i7dwmN_4Zyi4vzEDoLGJlvWR1IWro6s3o";
+
+/**
+ * The settings of a bot process on "Telegram" in tests and the bench: the local Bot API emulator,
+ * a throwaway Redis, the test keys and the test partners file (whose triage key this is).
+ */
+export function telegramEnv(apiRoot: string, redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    BOT_TOKEN: "123456:test-token-for-the-local-emulator-only",
+    TELEGRAM_API_ROOT: apiRoot,
+    REDIS_URL: redisUrl,
+    SESSION_KEYS: TEST_KEYS,
+    SESSION_SECRET: TEST_SECRET,
+    SIGNING_KEY: TEST_SIGNING_KEY,
+    TRIAGE_PUBLIC_KEY: "QKweAqRnCcpTAN4wPfly88ChJ1ofOQaj4VWq85vJBgA",
+    PARTNERS_FILE: "tests/fixtures/partners-telegram.yaml",
+    LOG_LEVEL: "warn",
+    ...extra,
+  };
+}
+
 /** Environment for a child: this one, minus anything that would switch modes by accident. */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
