@@ -21,39 +21,111 @@ export interface Msg {
  */
 export function translate(t: TFunction, msg: Msg | string, params?: Msg["params"], globals: Record<string, string> = {}): string {
   const m: Msg = typeof msg === "string" ? { key: msg, ...(params ? { params } : {}) } : msg;
-  // Most texts have nothing to fill in: translated once per language and context, then remembered.
-  // Only those: a text with a value in it (the person's words, a code) is never kept.
-  const cache = m.params ? undefined : cacheFor(t);
-  const cacheKey = `${m.key}\u0000${m.context ?? ""}`;
-  const hit = cache?.get(cacheKey);
-  if (typeof hit === "string") return hit;
-  const values: Record<string, string | number> = { ...globals };
-  for (const [k, v] of Object.entries(m.params ?? {})) {
-    values[k] =
-      typeof v === "number"
-        ? v
-        : typeof v === "string"
-          ? escapeHtml(v)
-          : Array.isArray(v)
-            ? v.map((x) => translate(t, x, undefined, globals)).join(", ")
-            : translate(t, v, undefined, globals);
-  }
-  if (m.context) values["context"] = m.context;
-  const text = t(m.key, values) as string;
-  if (cache && hit === undefined) {
+  // A parameter that i18next reads as an option (a count picks the plural form): i18next, always.
+  if (m.params && hasOption(m.params)) return viaI18next(t, m, globals);
+  const cache = cacheFor(t);
+  const cacheKey = m.context ? `${m.key}\u0000${m.context}` : m.key;
+  let entry = cache.get(cacheKey);
+  if (entry === undefined) {
     if (cache.size >= CACHE_LIMIT) cache.clear();
-    // The text as written, before anything is filled in: if nothing can be, it is the same for all.
-    const raw = t(m.key, { ...(m.context ? { context: m.context } : {}), skipInterpolation: true }) as string;
-    cache.set(cacheKey, raw.includes("{{") || raw.includes("$t(") ? null : text);
+    // The text as written, before anything is filled in (the key and context alone choose it,
+    // unless a count picks a plural form: such texts go to i18next every time, see below).
+    const raw = t(m.key, { ...(m.context ? { context: m.context } : {}), skipInterpolation: true }) as unknown;
+    entry = typeof raw !== "string" ? FALLBACK : !raw.includes("{{") && !raw.includes("$t(") ? raw : compile(raw);
+    cache.set(cacheKey, entry);
   }
-  return text;
+  // Most texts have nothing to fill in: translated once per language and context, then kept.
+  if (typeof entry === "string") return entry;
+  // A text whose holes are all plain {{name}}: filled here, as i18next would fill them.
+  if (entry !== FALLBACK) {
+    let out = entry[0] ?? "";
+    for (let i = 1; i < entry.length; i += 2) {
+      const name = entry[i] as string;
+      const v =
+        m.params?.[name] !== undefined ? value(t, m.params[name], globals) : name === "context" && m.context ? m.context : globals[name];
+      // Not given: i18next leaves the hole as written (and may log it); let it.
+      if (v === undefined) return viaI18next(t, m, globals);
+      out += String(v) + entry[i + 1];
+    }
+    return out;
+  }
+  return viaI18next(t, m, globals);
 }
 
-/** Per translation function (one per language, made once): texts with nothing to fill in; null: one that has. */
-const caches = new WeakMap<TFunction, Map<string, string | null>>();
+/** A parameter as filled in: the person's text escaped, a nested message translated, a list joined. */
+function value(t: TFunction, v: NonNullable<Msg["params"]>[string], globals: Record<string, string>): string | number {
+  return typeof v === "number"
+    ? v
+    : typeof v === "string"
+      ? escapeHtml(v)
+      : Array.isArray(v)
+        ? v.map((x) => translate(t, x, undefined, globals)).join(", ")
+        : translate(t, v, undefined, globals);
+}
+
+function viaI18next(t: TFunction, m: Msg, globals: Record<string, string>): string {
+  const values: Record<string, string | number> = { ...globals };
+  for (const [k, v] of Object.entries(m.params ?? {})) values[k] = value(t, v, globals);
+  if (m.context) values["context"] = m.context;
+  return t(m.key, values) as string;
+}
+
+/**
+ * A text with holes, made once per language, key and context: literal, name, literal, … (odd
+ * places are names). i18next's own interpolation built its options and ran its regular
+ * expressions on every call, for the progress line of every question and the like. Only texts
+ * whose every hole is a plain `{{name}}` and that nest nothing are filled here; anything else
+ * (`$t(…)`, `{{- x}}`, `{{x, format}}`, `{{a.b}}`) is left to i18next, as is a value that is
+ * missing (i18next leaves the hole as written) or a parameter i18next reads as an option (`count`
+ * picks a plural form). With interpolation not escaping, a filled value is not scanned again,
+ * which is i18next's behaviour too (skipOnVariables). tests/translate.test.ts compares the two on
+ * every text of every language.
+ */
+type Template = readonly string[];
+const FALLBACK: Template = [];
+
+function compile(raw: string): Template {
+  if (raw.includes("$t(") || raw.includes("{{-")) return FALLBACK;
+  const parts: string[] = [];
+  let last = 0;
+  for (const match of raw.matchAll(/\{\{(.+?)\}\}/g)) {
+    const name = (match[1] ?? "").trim();
+    if (!/^[A-Za-z0-9_]+$/.test(name)) return FALLBACK;
+    const at = match.index ?? 0;
+    parts.push(raw.slice(last, at), name);
+    last = at + match[0].length;
+  }
+  parts.push(raw.slice(last));
+  return parts;
+}
+
+/** Parameter names that i18next reads as options of the call, not only as values to fill in. */
+const OPTIONS = new Set([
+  "count",
+  "ordinal",
+  "context",
+  "lng",
+  "lngs",
+  "ns",
+  "defaultValue",
+  "replace",
+  "returnObjects",
+  "joinArrays",
+  "postProcess",
+  "interpolation",
+  "keySeparator",
+  "nsSeparator",
+]);
+const hasOption = (params: NonNullable<Msg["params"]>): boolean => {
+  for (const k in params) if (OPTIONS.has(k)) return true;
+  return false;
+};
+
+/** Per translation function (one per language, made once): each text, or its template. */
+const caches = new WeakMap<TFunction, Map<string, string | Template>>();
 /** Far above the number of keys × contexts; a bound all the same. */
 const CACHE_LIMIT = 20_000;
-function cacheFor(t: TFunction): Map<string, string | null> {
+function cacheFor(t: TFunction): Map<string, string | Template> {
   let cache = caches.get(t);
   if (!cache) {
     cache = new Map();
