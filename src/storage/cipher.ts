@@ -7,7 +7,7 @@
  * so a new key can be put first and old sessions stay readable until they expire.
  */
 
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { StorageAdapter } from "grammy";
 import sodium from "libsodium-wrappers";
@@ -70,12 +70,30 @@ export function newSecret(): string {
  */
 export function encryptValue(keyring: Keyring, storageKey: string, plaintext: string): string {
   const { id, key } = keyring.current;
-  // One call to the system's CSPRNG: libsodium.js would ask WebCrypto for 4 bytes at a time.
-  const nonce = randomBytes(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  const nonce = freshNonce();
   const packed = deflateRawSync(Buffer.from(plaintext, "utf8"));
   const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(packed, ad("v2", id, storageKey), null, nonce, key);
   return `v2.${id}.${Buffer.concat([nonce, ct]).toString("base64url")}`;
 }
+
+/**
+ * 24 random bytes, each used once, from a pool filled by one call to the system's CSPRNG per 170
+ * nonces (as Node pools randomUUID's bytes): one system call per session write was a visible
+ * share of each update. A nonce is public (it is stored beside the ciphertext), so bytes waiting
+ * in the pool hold no secret; they only must not repeat, and none is handed out twice.
+ */
+function freshNonce(): Buffer {
+  const n = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  if (poolAt + n > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const nonce = Buffer.from(pool.subarray(poolAt, poolAt + n));
+  poolAt += n;
+  return nonce;
+}
+const pool = Buffer.alloc(24 * 170);
+let poolAt = pool.length;
 
 /** The plaintext, or an Error saying why it cannot be read (unknown key, tampering, bad format). Reads v1 values too. */
 export function decryptValue(keyring: Keyring, storageKey: string, stored: string): string | Error {
