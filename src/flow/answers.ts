@@ -92,9 +92,11 @@ export function isValid(node: CompiledNode, a: Answer): boolean {
   const v = a.value;
   switch (node.type) {
     case "choice":
-      return typeof v === "string" && node.options.some((o) => o.id === v);
+      return typeof v === "string" && hasOption(node.options, v);
     case "multi":
-      return Array.isArray(v) && v.every((x) => node.options.some((o) => o.id === x));
+      if (!Array.isArray(v)) return false;
+      for (const x of v) if (!hasOption(node.options, x)) return false;
+      return true;
     case "text":
       return typeof v === "string";
     case "number":
@@ -104,6 +106,12 @@ export function isValid(node: CompiledNode, a: Answer): boolean {
     default:
       return false;
   }
+}
+
+/** Loops rather than closures: every stored answer on the path is checked several times per update. */
+function hasOption(options: readonly { id: string }[], id: string): boolean {
+  for (const o of options) if (o.id === id) return true;
+  return false;
 }
 
 /** The options ticked in a stored multi answer (none for any other answer). */

@@ -45,8 +45,12 @@ export function walk(set: FlowSet, answers: Readonly<Record<string, Answer>>, st
 export function nextOf(node: CompiledNode, answers: Readonly<Record<string, Answer>>): string {
   const a = answers[node.ref];
   if (node.type === "choice" && a?.kind === "value") {
-    const opt = node.options.find((o) => o.id === a.value);
-    if (opt?.next) return opt.next;
+    // A loop, not find(): this runs for every node of the path, several times per update.
+    for (const o of node.options) {
+      if (o.id !== a.value) continue;
+      if (o.next) return o.next;
+      break;
+    }
   }
   for (const r of node.next) if (!r.if || holds(r.if, answers)) return r.goto;
   // Unreachable for a validated flow (the last rule has no `if`); stay put rather than crash.
