@@ -3,7 +3,7 @@
  * the clock and the random code (passed in), the functions that decide and build are pure; only
  * `sendReferral` touches the store and the dispatcher.
  */
-import type { i18n } from "i18next";
+import type { i18n, TFunction } from "i18next";
 import type { Answer } from "../flow/answers.js";
 import type { InterviewState } from "../flow/engine.js";
 import { type FlowSet, flowOf, isQuestion, isResult, nodeAt, refOf } from "../flow/model.js";
@@ -55,6 +55,29 @@ const plain = (html: string) => {
   const p = parseTelegramHtml(html);
   return "text" in p ? p.text : html.replace(/<[^>]+>/g, "");
 };
+/**
+ * A message as plain text. The same text without parameters reads the same in every dossier, so
+ * its plain form is kept per language (bounded); a text with the person's words or this referral's
+ * code in it is never kept.
+ */
+function plainOf(t: TFunction, m: Msg, globals: Record<string, string>, code: string): string {
+  const html = translate(t, m, undefined, globals);
+  if (m.params || html.includes(code)) return plain(html);
+  let kept = plainTexts.get(t);
+  if (!kept) {
+    kept = new Map();
+    plainTexts.set(t, kept);
+  }
+  let text = kept.get(html);
+  if (text === undefined) {
+    if (kept.size >= 5_000) kept.clear();
+    text = plain(html);
+    kept.set(html, text);
+  }
+  return text;
+}
+const plainTexts = new WeakMap<TFunction, Map<string, string>>();
+
 const firstLine = (text: string) => (text.split("\n").find((l) => l.trim()) ?? "").trim();
 
 /** The dossier for this interview, with every recipient language's texts. */
@@ -90,27 +113,34 @@ export function buildDossier(
   // What a lawyer reads first: the facts that decide which remedies are open, then the flags.
   const facts = (["country", "outcome", "charge", "released_on"] as const)
     .map((role) => refOf(flows, role))
-    .filter((ref) => state.answers[ref]?.kind === "value");
+    .filter((ref) => state.answers[ref]?.kind === "value" && answered.includes(ref));
   const flags = triageOf(flows, meta.urgency ?? [], state.answers).reasons;
   // A running deadline is flagged once: by the staff's rule that names it, or else from the cards.
   const named = new Set((meta.urgency ?? []).filter((r) => r.deadline).map((r) => r.id));
   const deadline = cards.some((c) => c.deadline) && !flags.some((id) => named.has(id));
+  // What each line says is the same in every language: worked out once, then translated per language.
+  const questionMsgs = answered.map((ref) => questionMsg(flows, nodeAt(flows, ref), state.answers));
+  const answerMsgs = answered.map((ref) => {
+    const a = state.answers[ref];
+    return a ? answerMsg(nodeAt(flows, ref), a) : undefined;
+  });
   const texts: Dossier["texts"] = {};
   for (const lang of meta.languages) {
     const t = fixedT(i18n, lang);
     const g = { retention: meta.retention(lang), recipients: "", referral_retention: "", code: meta.code };
-    const tx = (m: Msg) => plain(translate(t, m, undefined, g));
-    const question = (ref: string) => firstLine(tx(questionMsg(flows, nodeAt(flows, ref), state.answers)));
-    const answer = (ref: string) => {
-      const a = state.answers[ref];
-      return a ? tx(answerMsg(nodeAt(flows, ref), a)) : "";
+    const tx = (m: Msg) => plainOf(t, m, g, meta.code);
+    const question = (i: number) => firstLine(tx(questionMsgs[i] as Msg));
+    const answer = (i: number) => {
+      const a = answerMsgs[i];
+      return a ? tx(a) : "";
     };
     // A short label per question for a lawyer: `<flow>:<node>.lawyer` beside the node's texts.
-    const label = (ref: string) => (t(`${ref.replace("/", ":")}.lawyer`, { defaultValue: "" }) as string) || question(ref);
+    const label = (ref: string) =>
+      (t(`${ref.replace("/", ":")}.lawyer`, { defaultValue: "" }) as string) || question(answered.indexOf(ref));
     const contactText =
       contact.how === "none" ? (t("referral:doc.skipped") as string) : tx({ key: `referral:contact.options.${contact.how}` });
     const summary = [
-      ...facts.map((ref) => `${label(ref)}: ${answer(ref)}`),
+      ...facts.map((ref) => `${label(ref)}: ${answer(answered.indexOf(ref))}`),
       ...(flags.length || deadline
         ? [
             `${t("referral:doc.flags")}: ${[...flags.map((id) => t(`staff:urgency.${id}`) as string), ...(deadline ? [t("referral:doc.deadline") as string] : [])].join("; ")}`,
@@ -122,8 +152,8 @@ export function buildDossier(
     ];
     texts[lang] = {
       headings: Object.fromEntries(HEADINGS.map((h) => [h, t(`referral:doc.${h}`) as string])),
-      questions: Object.fromEntries(answered.map((ref) => [ref, question(ref)])),
-      answers: Object.fromEntries(answered.map((ref) => [ref, answer(ref)])),
+      questions: Object.fromEntries(answered.map((ref, i) => [ref, question(i)])),
+      answers: Object.fromEntries(answered.map((ref, i) => [ref, answer(i)])),
       cards: Object.fromEntries(cards.map((c) => [c.id, tx(c.title)])),
       contact: contactText,
       summary,
