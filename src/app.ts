@@ -61,7 +61,11 @@ export async function buildApp(
   const { flows, cards, triage, i18n } = loadContent(config.FLOWS_DIR, config.LOCALES_DIR);
   const keyring = parseKeyring(config.SESSION_KEYS);
   const secret = config.SESSION_SECRET;
-  const redis = config.REDIS_URL ? connectRedis(config, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
+  // Auto-pipelining (ioredis's own): the session reads, writes and rate-limit counts of chats
+  // handled at the same moment leave in one batch, not one socket write each.
+  const redis = config.REDIS_URL
+    ? connectRedis(config, { maxRetriesPerRequest: 3, lazyConnect: false, enableAutoPipelining: true })
+    : undefined;
   // While Redis is down ioredis retries without end: say so once a minute, not on every try.
   let quietUntil = 0;
   redis?.on("error", (e: Error) => {

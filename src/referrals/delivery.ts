@@ -224,7 +224,7 @@ export class QueueDispatcher implements Dispatcher {
   ) {
     // The events stream is kept short: it holds job ids (referral codes) and times.
     this.queue = new Queue<DeliveryJob>(QUEUE, {
-      connection: this.own(redis.duplicate({ maxRetriesPerRequest: null })),
+      connection: this.own(redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false })),
       streams: { events: { maxLen: 50 } },
     });
     this.queue.on("error", (e) => deps.logger.warn({ err: e.message }, "delivery queue"));
@@ -281,7 +281,7 @@ export class QueueDispatcher implements Dispatcher {
   startWorker(): Worker<DeliveryJob> {
     const base = this.opts.baseDelayMs ?? 2000;
     this.worker = new Worker<DeliveryJob>(QUEUE, async (job: Job<DeliveryJob>) => deliver(this.deps, job.data), {
-      connection: this.own(this.redis.duplicate({ maxRetriesPerRequest: null })),
+      connection: this.own(this.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false })),
       concurrency: 2,
       ...(this.opts.lockMs ? { lockDuration: this.opts.lockMs, stalledInterval: this.opts.lockMs } : {}),
       settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => backoffMs(attemptsMade, err, base) },
