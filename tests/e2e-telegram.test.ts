@@ -142,7 +142,7 @@ describe("on Telegram (through a local Bot API emulator)", () => {
     await press("Continue ▶", "were you beaten, tortured, threatened or humiliated?");
     await press("No", "Is there anything else a lawyer should know?");
     await say("Please call in the evening", "Would you like");
-    await press("Send the case to a lawyer", "Do you agree to send your case?");
+    await press("Send the case to a lawyer", "Do you agree to send the case?");
     await press("Yes, I agree", "How may the lawyer contact you?");
     await press("By phone", "Please write the phone number");
     await say("+7 701 555 12 34", "should Qadam keep your other answers here");

@@ -213,6 +213,24 @@ describe("flows:check", () => {
     expect(p.filter((x) => x.includes("the button label")).length).toBe(4);
   });
 
+  it("reports a question's short label too long for its change button, and a missing one", () => {
+    const p = problemsWith({
+      locale: [
+        ["ru", "legal", (j) => (j.pending.short = "Жалоба на рассмотрении в суде")], // "✏ 32 · " + 29 = 36
+        ["en", "legal", (j) => (j.overturned.short = "Conviction cancelled ok")], // "✏ 32 · " + 23 = 30: fits
+        ["kk", "needs", (j) => delete j.note.short],
+      ],
+    });
+    const all = p.join("\n");
+    expect(p).toContain(
+      'locales/ru/legal.json › legal:pending.short: the change button is 36 characters in ru, over 30, so a phone cuts it: "✏ 32 · Жалоба на рассмотрении в суде" (flows/legal.yaml › nodes.pending). Shorten the short label, key word first',
+    );
+    expect(all).not.toMatch(/legal:overturned\.short: the change button/);
+    expect(all).toMatch(
+      /locales\/kk\/needs\.json › needs:note\.short: is missing; needed by flows\/needs\.yaml › nodes\.note \(the short label on its change button\)/,
+    );
+  });
+
   it("reports every layer's problems at once: a file that fails the schema, the graph of the others, the texts", () => {
     const legal = readFileSync("flows/legal.yaml", "utf8").replace(
       "  closed_ground:\n    type: choice",

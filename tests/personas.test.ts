@@ -385,7 +385,7 @@ describe("personas", () => {
     expect(await p.cards()).toContain("kz_compensation");
     await p.say("/mydata");
     // Answers listed: 1 consent, 2 who, 3 country, 4 outcome, 5 notice, …
-    await p.press(p.t("common:buttons.change", { n: 4 }));
+    await p.press(p.changeLabel("legal/outcome", 4));
     expect(p.last()).toContain(p.t("legal:outcome.text"));
     const from = p.messages().length;
     await p.choose("legal", "outcome", "amnesty");

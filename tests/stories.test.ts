@@ -114,7 +114,7 @@ describe("the opening of the interview", () => {
     await chat.press("opening:who.options.self");
     await chat.press("opening:country.options.other");
     await chat.say("/mydata");
-    await chat.press(chat.t("common:buttons.change", { n: 2 }));
+    await chat.press(chat.changeLabel("opening/who", 2));
     expect(chat.last()).toContain(chat.t("opening:who.text"));
     await chat.press("opening:who.options.relative");
     // A relative is asked one more question, then the country, already answered: it is offered

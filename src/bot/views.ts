@@ -144,11 +144,14 @@ export function answerList(ctx: QadamContext, action: "edit" | "revise"): { line
   const lines = answered.map((ref, i) => line(ref, `${i + 1}. `));
   if (ahead.length) lines.push([tr(ctx, "common:mydata.ahead"), ...ahead.map((ref) => line(ref, "• "))].join("\n"));
   const buttons = answered.map((ref, i) => ({
-    text: tr(ctx, "common:buttons.change", { n: i + 1 }),
+    // The button names the question by its short label ("✏ 3 · Country"), not only by its number;
+    // the label goes in as a message, translated, not as a string (that would be escaped as the
+    // person's own text, and a button is not HTML).
+    text: tr(ctx, "common:buttons.change", { n: i + 1, label: { key: `${ref.replace("/", ":")}.short` } }),
     callback_data: encodeButton({ type: action, ref }, st.step),
   }));
-  const rows: InlineKeyboardButton[][] = [];
-  for (let i = 0; i < buttons.length; i += 4) rows.push(buttons.slice(i, i + 4));
+  // One to a row: a label that names the question needs the phone's whole width (up to 30 characters).
+  const rows: InlineKeyboardButton[][] = buttons.map((b) => [b]);
   return { lines, rows };
 }
 

@@ -52,6 +52,8 @@ export function flowKeys(set: FlowSet, cards: CardSet, urgency: readonly Urgency
     for (const o of optionsOf(n)) keys.set(o.labelKey, `${at}.options.${o.id}`);
     // The short label a lawyer reads beside the answer in a referral.
     if (isQuestion(n)) keys.set(`${n.flow}:${n.id}.lawyer`, `${at} (the lawyer's label)`);
+    // The short label that names the question on its "change" button (/mydata, the review screen).
+    if (isQuestion(n)) keys.set(`${n.flow}:${n.id}.short`, `${at} (the short label on its change button)`);
   }
   for (const c of cards.cards) {
     const at = `${c.file} › cards (${c.id})`;
@@ -133,6 +135,9 @@ export const BUTTON_KEYS = [
   "staff:lawyer.decline",
 ] as const;
 
+/** The "change" button of /mydata and the review screen: "✏ {{n}} · {{label}}", the label being the question's `.short`. */
+const CHANGE_KEY = "common:buttons.change";
+
 /** A label as a phone shows it: no HTML, a placeholder as a two-digit number (e.g. "✏ Change 12"). */
 const shown = (s: string) =>
   s
@@ -168,6 +173,23 @@ export function buttonProblems(set: FlowSet, data: LocaleData, localesDir: strin
           message: `the button label is ${length} characters in ${lang}, over ${max}${mark ? ` (${BUTTON_MAX} less the ✅/▫️ mark of a multi-choice option)` : ""}, so a phone cuts it: "${label}" (${where}). Shorten it, key word first`,
         });
     }
+    // A question's "change" button carries its short label: "✏ 32 · Release date" must fit too.
+    const change = here.get(CHANGE_KEY);
+    if (typeof change === "string")
+      for (const n of set.nodes.values()) {
+        if (!isQuestion(n)) continue;
+        const key = `${n.flow}:${n.id}.short`;
+        const short = here.get(key);
+        if (typeof short !== "string") continue; // reported as missing elsewhere
+        const label = shown(change.replace(/\{\{\s*label\s*\}\}/g, short).replace(/\{\{\s*n\s*\}\}/g, "32"));
+        const length = [...label].length;
+        if (length > BUTTON_MAX)
+          problems.push({
+            file: `${localesDir}/${lang}/${n.flow}.json`,
+            where: key,
+            message: `the change button is ${length} characters in ${lang}, over ${BUTTON_MAX}, so a phone cuts it: "${label}" (${n.file} › nodes.${n.id}). Shorten the short label, key word first`,
+          });
+      }
   }
   return problems;
 }

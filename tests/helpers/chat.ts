@@ -175,6 +175,11 @@ export class Chat {
     return this.bot.app.deps.i18n.getFixedT(this.lang)(key, params) as string;
   }
 
+  /** The "change" button of answer n on /mydata or the review screen, e.g. "✏ 3 · Country" for ref "opening/country". */
+  changeLabel(ref: string, n: number): string {
+    return this.t("common:buttons.change", { n, label: this.t(`${ref.replace("/", ":")}.short`) });
+  }
+
   private from() {
     return { id: this.userId, is_bot: false, first_name: "A", ...(this.languageCode ? { language_code: this.languageCode } : {}) };
   }
