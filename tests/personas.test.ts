@@ -186,6 +186,8 @@ describe("personas", () => {
     await p.skip();
     expect(await p.cards()).toEqual(["reparation", "uz_review", "detained", "cat_redress", "family_redress", "wgad", "hrc", "iccpr_9_5"]);
     expect(await p.card("detained")).toContain(plain(p.t("rights:detained.uz")));
+    // A mother asking: what the family can do now.
+    expect(await p.card("detained")).toContain(plain(p.t("rights:detained.family")));
     const cat = await p.card("cat_redress");
     expect(cat).toContain(plain(p.t("rights:cat_redress.uz")));
     expect(cat).not.toContain(plain(p.t("rights:cat_redress.kz")));

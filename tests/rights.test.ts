@@ -160,8 +160,10 @@ describe("rights content: routes completed", () => {
       "legal/outcome": "still_detained",
     };
     expect(ids(mother)).toEqual(expect.arrayContaining(["detained", "wgad"]));
-    expect(parts(mother, "detained")).toEqual(["uz", "wgad"]);
-    expect(parts({ ...mother, "opening/country": "kz" }, "detained")).toEqual(["kz", "wgad"]);
+    // The family's part (a dated record, copies, a lawyer's visit and complaints) for a relative only.
+    expect(parts(mother, "detained")).toEqual(["uz", "family", "wgad"]);
+    expect(parts({ ...mother, "opening/country": "kz" }, "detained")).toEqual(["kz", "family", "wgad"]);
+    expect(parts({ ...mother, "opening/who": "self" }, "detained")).toEqual(["uz", "wgad"]);
   });
 });
 
