@@ -229,6 +229,15 @@ describe("the opening of the interview", () => {
       .map((b) => b.text);
     expect(ticked).toContain(`✅ ${chat.t("needs:areas.options.health")}`);
     expect(ticked).toContain(`✅ ${chat.t("needs:areas.options.work")}`);
+    // "Choose all that apply, then press Done" is said on the first multi-choice question only
+    // (the charge, skipped on the way), not on the areas nor after.
+    const hint = chat.t("common:multi_hint").replace(/<[^>]+>/g, "");
+    const said = () => chat.bot.api.calls.filter((c) => c.method === "sendMessage" && String(c.payload["text"]).includes(hint)).length;
+    expect(said()).toBe(1);
+    expect(question.text).not.toContain(hint);
+    await chat.press("common:buttons.done");
+    expect(chat.last()).toContain(plain(chat.t("needs:work.text")));
+    expect(said()).toBe(1);
     expect(chat.bot.api.refusals).toEqual([]);
   });
 

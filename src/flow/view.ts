@@ -90,7 +90,8 @@ function questionView(set: FlowSet, s: InterviewState, refresh: boolean): Questi
   if (isQuestion(node) && isTyped(node)) {
     view.expects = node.type;
     view.hint = { key: `common:expects.${node.type}` };
-  } else if (node.type === "multi") {
+  } else if (node.type === "multi" && !Object.keys(s.answers).some((ref) => set.nodes.get(ref)?.type === "multi")) {
+    // "Choose all that apply, then press Done" is said once: on the first multi-choice question.
     view.hint = { key: "common:multi_hint" };
   }
   if (node.type !== "end" && !isResult(node)) view.progress = progress(set, s);
