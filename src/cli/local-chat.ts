@@ -85,6 +85,10 @@ export class Terminal {
     } else if (method === "deleteMessage" || method === "deleteMessages") {
       // What a phone would no longer show.
       this.print(`  ⌫ ${this.telegram.deleted.length - erasedBefore}`);
+      // Buttons on an erased message are gone, as on a phone.
+      const erased = this.telegram.deleted.slice(erasedBefore);
+      if (this.planKeys && erased.includes(this.planKeys.messageId)) this.planKeys = undefined;
+      if (this.keys && erased.includes(this.keys.messageId)) this.keys = undefined;
     }
     if (method === "sendMessage")
       return {
