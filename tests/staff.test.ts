@@ -269,14 +269,15 @@ describe("NGO staff and lawyers work a case in Telegram", () => {
     // Made offline with the triage key, sent into the staff chat as a file.
     const stored = parseEnvelope((await b.app.deps.referrals.store.envelope(code)) ?? "");
     const triage = parseKeyFile(readFileSync("examples/keys/triage.secret.json", "utf8"));
-    const g = grant(
-      stored,
-      triage,
-      { name: "uz_defence", publicKey: fromB64("0nB7-xeDH3L-ooj03XMmv-2gxoO35zfWTI_Tw4Vzz28") },
-      clock.toISOString(),
-      signingKeyFromSeed(SIGNING_KEY).publicKey,
-    );
-    files.set("granted-1", JSON.stringify(withGrant(stored, g)));
+    /** The file as triage grants it, offline, to another partner's key. */
+    const grantedTo = (name: string, key: string) =>
+      JSON.stringify(
+        withGrant(
+          stored,
+          grant(stored, triage, { name, publicKey: fromB64(key) }, clock.toISOString(), signingKeyFromSeed(SIGNING_KEY).publicKey),
+        ),
+      );
+    files.set("granted-1", grantedTo("uz_defence", "0nB7-xeDH3L-ooj03XMmv-2gxoO35zfWTI_Tw4Vzz28"));
     files.set("forged", JSON.stringify({ ...stored, ciphertext: `${stored.ciphertext.slice(0, -4)}AAAA` }));
     await staff.sendFile("forged");
     expect(lastIn(b, STAFF_CHAT)?.text).toBe(`This is not the file Qadam sent for ${code}.`);
@@ -287,14 +288,7 @@ describe("NGO staff and lawyers work a case in Telegram", () => {
     await delivered(b, -1000004, 1);
     expect(cardOf(b, code)?.text).toContain("Assigned to: Test Human Rights Lawyers, Tashkent");
     // A second grant, made from the first file Qadam sent (without the first grant): both are kept.
-    const g2 = grant(
-      stored,
-      triage,
-      { name: "kz_review", publicKey: fromB64("OHSmwyRK3OOp5D41y2_7dV7zx1-uFI267ANGCBv5bnI") },
-      clock.toISOString(),
-      signingKeyFromSeed(SIGNING_KEY).publicKey,
-    );
-    files.set("granted-2", JSON.stringify(withGrant(stored, g2)));
+    files.set("granted-2", grantedTo("kz_review", "OHSmwyRK3OOp5D41y2_7dV7zx1-uFI267ANGCBv5bnI"));
     await staff.sendFile("granted-2");
     const kept = parseEnvelope((await b.app.deps.referrals.store.envelope(code)) ?? "");
     expect(kept.grants?.map((x) => x.name).sort()).toEqual(["kz_review", "uz_defence"]);
