@@ -3,7 +3,7 @@
  * and "continue where I stopped". A language is always chosen before any of these arrive (the
  * language gate sees to it); every input goes to the runner.
  */
-import { Composer } from "grammy";
+import { FeatureComposer } from "../composer.js";
 import { decodeButton } from "../../flow/codec.js";
 import type { Input } from "../../flow/engine.js";
 import { LANGS } from "../../i18n/index.js";
@@ -14,7 +14,7 @@ import { runInterview, start } from "../runner.js";
 import { closePressed, send } from "../send.js";
 import { tr } from "../text.js";
 
-export const interview = new Composer<QadamContext>();
+export const interview = new FeatureComposer<QadamContext>();
 const pm = interview.chatType("private");
 
 pm.command("start", start);

@@ -3,7 +3,7 @@
  * language_code only decides which language is listed first; the answers are never touched.
  * The gate asks for a language before any interview input is handled without one.
  */
-import { Composer } from "grammy";
+import { FeatureComposer } from "../composer.js";
 import { hintLanguage } from "../../i18n/index.js";
 import { CALLBACKS, decodeLanguage, LANGUAGE_DATA } from "../callbacks.js";
 import { commandMenu } from "../commands.js";
@@ -13,7 +13,7 @@ import { runInterview } from "../runner.js";
 import { closePressed, send } from "../send.js";
 import { fixedT, tr } from "../text.js";
 
-export const language = new Composer<QadamContext>();
+export const language = new FeatureComposer<QadamContext>();
 const pm = language.chatType("private");
 
 export async function askLanguage(ctx: QadamContext): Promise<void> {
@@ -26,7 +26,7 @@ export async function askLanguage(ctx: QadamContext): Promise<void> {
  * Before a language is chosen, the interview's inputs (/start, /back, its buttons, typed answers)
  * get the language menu instead. Everything else (/language, /delete, /help…) goes on.
  */
-export const languageGate = new Composer<QadamContext>();
+export const languageGate = new FeatureComposer<QadamContext>();
 languageGate.use(async (ctx, next) => {
   if (ctx.chat?.type !== "private" || ctx.session.lang || !isInterviewInput(ctx)) return next();
   await askLanguage(ctx);

@@ -6,14 +6,14 @@
  * relayed messages, never their text. To anyone else these do not exist.
  */
 import { createHmac } from "node:crypto";
-import { Composer } from "grammy";
+import { FeatureComposer } from "../composer.js";
 import { normalizeReceiptCode } from "../../referrals/code.js";
 import type { QadamContext } from "../context.js";
 import { DECLINE_REASONS, DESK, parseDeskData } from "../desk.js";
 import { send } from "../send.js";
 import { tr } from "../text.js";
 
-export const lawyer = new Composer<QadamContext>();
+export const lawyer = new FeatureComposer<QadamContext>();
 
 const anonymous = (ctx: QadamContext) =>
   `unknown:${createHmac("sha256", "qadam-audit")

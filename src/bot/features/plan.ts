@@ -4,7 +4,8 @@
  * result as one offline document. All is computed again from the answers stored now, so a plan
  * left in the chat never shows what the person has since changed or deleted.
  */
-import { Composer, InputFile } from "grammy";
+import { InputFile } from "grammy";
+import { FeatureComposer } from "../composer.js";
 import { planOf, resultView } from "../../rights/evaluate.js";
 import { splitHtml } from "../../telegram/html.js";
 import { decodePlan, PLAN_DATA } from "../callbacks.js";
@@ -14,7 +15,7 @@ import { summaryDocument } from "../summary.js";
 import { tr } from "../text.js";
 import { cardHtml, cardKeyboard, planHtml, planKeyboard } from "../views.js";
 
-export const plan = new Composer<QadamContext>();
+export const plan = new FeatureComposer<QadamContext>();
 const pm = plan.chatType("private");
 
 pm.callbackQuery(PLAN_DATA, async (ctx) => {

@@ -2,7 +2,7 @@
  * The person's control over their data: see what is stored (/mydata) and change any answer,
  * start over (/restart), delete everything (/delete). Destructive steps ask once to confirm.
  */
-import { Composer } from "grammy";
+import { FeatureComposer } from "../composer.js";
 import { startState } from "../../flow/engine.js";
 import { CALLBACKS } from "../callbacks.js";
 import { askToConfirm } from "../confirm.js";
@@ -12,7 +12,7 @@ import { closePressed, send } from "../send.js";
 import { tr } from "../text.js";
 import { answerList } from "../views.js";
 
-export const privacy = new Composer<QadamContext>();
+export const privacy = new FeatureComposer<QadamContext>();
 const pm = privacy.chatType("private");
 
 const askDelete = askToConfirm(

@@ -5,7 +5,7 @@
  * what only the edge may do, registered with the runner through the bot's dependencies.
  */
 import { createHash } from "node:crypto";
-import { Composer } from "grammy";
+import { FeatureComposer } from "../composer.js";
 import { decodeButton } from "../../flow/codec.js";
 import type { InterviewState, StepResult } from "../../flow/engine.js";
 import { flowOf, refOf } from "../../flow/model.js";
@@ -22,7 +22,7 @@ import { closePressed, send } from "../send.js";
 import { show } from "../show.js";
 import { localDate, retentionText, tr } from "../text.js";
 
-export const referral = new Composer<QadamContext>();
+export const referral = new FeatureComposer<QadamContext>();
 const pm = referral.chatType("private");
 
 /** Values the referral texts ask for: who will read it, how long it is kept. */

@@ -6,7 +6,7 @@
  * button on every step. /verify prints the phrase the NGO publishes, to tell the real bot from a
  * look-alike.
  */
-import { Composer } from "grammy";
+import { FeatureComposer } from "../composer.js";
 import { CALLBACKS } from "../callbacks.js";
 import { askToConfirm } from "../confirm.js";
 import type { QadamContext } from "../context.js";
@@ -15,7 +15,7 @@ import { closePressed, send } from "../send.js";
 import { eraseSpan } from "../span.js";
 import { tr } from "../text.js";
 
-export const safety = new Composer<QadamContext>();
+export const safety = new FeatureComposer<QadamContext>();
 const pm = safety.chatType("private");
 
 const askWipe = askToConfirm("common:wipe.confirm", ["common:wipe.yes", CALLBACKS.wipe.yes], ["common:wipe.no", CALLBACKS.wipe.no]);

@@ -6,7 +6,7 @@
  * staff chat do nothing.
  */
 import { createHmac } from "node:crypto";
-import { Composer } from "grammy";
+import { FeatureComposer } from "../composer.js";
 import type { InlineKeyboardButton } from "grammy/types";
 import { normalizeReceiptCode } from "../../referrals/code.js";
 import { fileName } from "../../referrals/delivery.js";
@@ -19,7 +19,7 @@ import { CLOSE_REASONS, DESK, parseDeskData, type Role } from "../desk.js";
 import { send } from "../send.js";
 import { localDate, tr } from "../text.js";
 
-export const staff = new Composer<QadamContext>();
+export const staff = new FeatureComposer<QadamContext>();
 
 /** An unknown user, for the audit stream: an HMAC of their id, not the id itself. */
 const anonymous = (ctx: QadamContext) =>

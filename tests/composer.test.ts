@@ -1,0 +1,54 @@
+/**
+ * The features' composer: grammY's filters without a Composer built per update. The same
+ * behaviour a feature relies on: sync and async predicates, a branch extended after it was
+ * registered, and a filter that does not match passing the update on.
+ */
+import { Bot, type Context } from "grammy";
+import type { Update } from "grammy/types";
+import { describe, expect, it } from "vitest";
+import { FeatureComposer } from "../src/bot/composer.js";
+import { LOCAL_BOT } from "../src/cli/local-chat.js";
+
+const text = (t: string, id = 1): Update =>
+  ({
+    update_id: id,
+    message: {
+      message_id: id,
+      date: 0,
+      chat: { id: 7, type: "private", first_name: "A" },
+      from: { id: 7, is_bot: false, first_name: "A" },
+      text: t,
+      ...(t.startsWith("/")
+        ? { entities: [{ type: "bot_command", offset: 0, length: t.indexOf(" ") < 0 ? t.length : t.indexOf(" ") }] }
+        : {}),
+    },
+  }) as Update;
+
+describe("a feature's composer", () => {
+  it("routes as grammY does: commands, async predicates, late additions, and passing on", async () => {
+    const seen: string[] = [];
+    const feature = new FeatureComposer<Context>();
+    const pm = feature.chatType("private");
+    pm.command("start", () => {
+      seen.push("start");
+    });
+    feature.filter(
+      async (ctx) => ctx.message?.text === "slow",
+      () => {
+        seen.push("async");
+      },
+    );
+    // Added to the branch after the branch was registered: still reached.
+    pm.hears("late", () => {
+      seen.push("late");
+    });
+    const bot = new Bot<Context>("0:test", { botInfo: LOCAL_BOT });
+    bot.use(feature);
+    bot.use(() => {
+      seen.push("passed on");
+    });
+    let id = 1;
+    for (const t of ["/start", "slow", "late", "other"]) await bot.handleUpdate(text(t, id++));
+    expect(seen).toEqual(["start", "async", "late", "passed on"]);
+  });
+});
