@@ -2,6 +2,7 @@
  * Session values at rest: encrypted, bound to their key, readable after a key rotation, and an
  * unreadable value means a fresh start rather than a crash.
  */
+import { deflateRawSync } from "node:zlib";
 import { MemorySessionStorage } from "grammy";
 import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -76,6 +77,17 @@ describe("encrypted session storage", () => {
     expect(decryptValue(ring, "qadam:s:old", v2)).toBe(value);
     // A v2 value relabelled v1 (or the other way round) does not open.
     expect(decryptValue(ring, "qadam:s:old", v2.replace(/^v2/, "v1"))).toBeInstanceOf(Error);
+  });
+
+  it("a v2 session written with zlib's default window (before the smaller one) still opens", () => {
+    const ring = parseKeyring(newKeyEntry("k1"));
+    const value = JSON.stringify({ lang: "kk", notes: Array.from({ length: 400 }, (_, i) => `answer ${i} ${"қ".repeat(i % 17)}`) });
+    const nonce = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    const packed = deflateRawSync(Buffer.from(value, "utf8"));
+    const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(packed, "qadam-session|v2|k1|qadam:s:wide", null, nonce, ring.current.key);
+    const old = `v2.k1.${Buffer.concat([nonce, ct]).toString("base64url")}`;
+    expect(decryptValue(ring, "qadam:s:wide", old)).toBe(value);
+    expect(decryptValue(ring, "qadam:s:wide", encryptValue(ring, "qadam:s:wide", value))).toBe(value);
   });
 
   it("explains a malformed key setting", () => {
