@@ -51,4 +51,35 @@ describe("a feature's composer", () => {
     for (const t of ["/start", "slow", "late", "other"]) await bot.handleUpdate(text(t, id++));
     expect(seen).toEqual(["start", "async", "late", "passed on"]);
   });
+
+  it("keeps the order of registration: a filter that calls next, a use between filters, then the rest", async () => {
+    const seen: string[] = [];
+    const feature = new FeatureComposer<Context>();
+    feature.on("message:text", (_ctx, next) => {
+      seen.push("text");
+      return next();
+    });
+    feature.hears("nothing", () => {
+      seen.push("never");
+    });
+    feature.use((_ctx, next) => {
+      seen.push("use");
+      return next();
+    });
+    feature.on("message", (_ctx, next) => {
+      seen.push("message");
+      return next();
+    });
+    feature.command("help", () => {
+      seen.push("help");
+    });
+    const bot = new Bot<Context>("0:test", { botInfo: LOCAL_BOT });
+    bot.use(feature);
+    bot.use(() => {
+      seen.push("end");
+    });
+    await bot.handleUpdate(text("/help"));
+    await bot.handleUpdate(text("hi", 2));
+    expect(seen).toEqual(["text", "use", "message", "help", "text", "use", "message", "end"]);
+  });
 });
