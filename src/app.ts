@@ -183,7 +183,6 @@ export async function buildApp(
     storage,
     sessionId: (chatId) => sessionId(secret, chatId),
     ...(extra.sequential ? { sequential: true } : {}),
-    ...(redis ? { redis } : {}),
     metrics,
     ...(redis && extra.shared ? { turns: new ChatTurns(redis) } : {}),
   });

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Chat, type TestBot, testBot } from "./helpers/chat.js";
 import { sendThroughQadam, walkToResult } from "./helpers/profile.js";
@@ -169,4 +170,40 @@ describe("sessions in Redis", () => {
     expect(new Set(chats).size).toBe(chats.length);
     expect(chats.length).toBeGreaterThanOrEqual(1);
   }, 60_000);
+
+  it("a chat flooding two instances is asked once, in its language, to slow down; the count costs no Redis command of its own", async () => {
+    let now = Date.parse("2026-11-27T10:00:00Z");
+    const on = async () => {
+      const b = await testBot({ REDIS_URL: redis.url, UPDATES_PER_10S: "6" }, "2026-11-27", { now: () => new Date(now) });
+      bots.push(b);
+      return b;
+    };
+    const [a, b] = [new Chat(await on(), 700_050, "ru"), new Chat(await on(), 700_050, "ru")];
+    await a.say("/start");
+    a.lang = "ru";
+    b.lang = "ru";
+    await a.press("common:language.names.ru");
+    const probe = new Redis(redis.url);
+    const commands = async () =>
+      [...(await probe.info("commandstats")).matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)]
+        .filter(([, name]) => name !== "info")
+        .reduce((n, [, , calls]) => n + Number(calls), 0);
+    const before = await commands();
+    await b.say("/help");
+    // One update: the session read and written, nothing else.
+    expect((await commands()) - before).toBe(2);
+    for (let i = 0; i < 6; i++) await (i % 2 ? b : a).say("/help");
+    const slow = a.t("common:errors.slow_down");
+    const all = () => [...a.messages(), ...b.messages()].map((m) => m.text);
+    expect(slow).toMatch(/[а-я]/);
+    expect(all().filter((t) => t === slow)).toHaveLength(1);
+    expect(await probe.keys("qadam:rl:*")).toEqual([]);
+    // The next window: answered again.
+    now += 10_001;
+    const answered = all().length;
+    await b.say("/help");
+    expect(all()).toHaveLength(answered + 1);
+    expect(all().at(-1)).not.toBe(slow);
+    probe.disconnect();
+  });
 });

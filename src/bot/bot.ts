@@ -2,11 +2,9 @@
  * Builds the bot from its parts. The same function serves Telegram, the local chat and the
  * tests; only the API underneath (real, emulated, recorded) and the storage differ.
  */
-import { limit } from "@grammyjs/ratelimiter";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type Middleware, type StorageAdapter, session } from "grammy";
 import type { LanguageCode, UserFromGetMe } from "grammy/types";
-import type { Redis } from "ioredis";
 import { hintLanguage, LANGS } from "../i18n/index.js";
 import type { Metrics } from "../ops/metrics.js";
 import { SESSION_PREFIX } from "../storage/keys.js";
@@ -23,6 +21,7 @@ import { referral, referralHooks } from "./features/referral.js";
 import { safety } from "./features/safety.js";
 import { staff } from "./features/staff.js";
 import { send } from "./send.js";
+import { updateLimit } from "./limit.js";
 import { track } from "./span.js";
 import { fixedT, tr } from "./text.js";
 
@@ -44,8 +43,6 @@ export interface InstallOptions {
   sessionId: (chatId: number) => string;
   /** Handle updates of one chat one at a time (needed with @grammyjs/runner). */
   sequential?: boolean;
-  /** Where the per-chat update limit is counted (in memory without). */
-  redis?: Redis;
   /** Counts updates, their time and errors for /metrics. */
   metrics?: Metrics;
   /**
@@ -78,9 +75,6 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
   if (o.turns) bot.use(oncePerUpdateInTurn(o.turns, o.sessionId, metrics));
   if (o.sequential) bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(answerEveryCallback);
-  // A chat sending faster than a person can is slowed down, with one friendly message per window.
-  // Counted under the same HMAC as the session, never the chat id. (No limit in the local chat.)
-  if (Number.isFinite(deps.limits.updatesPer10s)) bot.use(rateLimit(deps, o));
 
   // Outer boundary: the session could not load or save (Redis down). Nothing was changed, so say
   // so plainly, in the language Telegram suggests, and let the person try again.
@@ -114,6 +108,17 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
     track(ctx, ctx.message?.message_id);
     return next();
   });
+  // A chat sending faster than a person can is slowed down, with one message per window in its
+  // language. Counted in the session (no Redis command of its own). No limit in the local chat.
+  if (Number.isFinite(deps.limits.updatesPer10s))
+    guarded.use(
+      updateLimit({
+        perWindow: deps.limits.updatesPer10s,
+        windowMs: 10_000,
+        sessionId: o.sessionId,
+        now: () => deps.referrals.now().getTime(),
+      }),
+    );
   // Inner boundary, inside the session: an error still lets the session save the state the engine
   // computed, so an answer already accepted is not lost because a message failed to send.
   guarded.errorBoundary(
@@ -189,19 +194,4 @@ export async function registerCommands(bot: Bot<QadamContext>, deps: Pick<BotDep
     const t = deps.i18n.getFixedT(lang ?? "en");
     await bot.api.setMyCommands(commandMenu(t), lang ? { language_code: lang.slice(0, 2) as LanguageCode } : {});
   }
-}
-
-function rateLimit(deps: BotDeps, o: InstallOptions) {
-  return limit<QadamContext, Redis>({
-    timeFrame: 10_000,
-    limit: deps.limits.updatesPer10s,
-    storageClient: o.redis ?? "MEMORY_STORE",
-    keyPrefix: "qadam:rl:",
-    keyGenerator: (ctx) => (ctx.chat?.type === "private" ? o.sessionId(ctx.chat.id) : undefined),
-    onLimitExceeded: async (ctx) => {
-      if (ctx.chat === undefined) return;
-      const t = deps.i18n.getFixedT(hintLanguage(ctx.from?.language_code));
-      await ctx.api.sendMessage(ctx.chat.id, t("common:errors.slow_down") as string).catch(() => {});
-    },
-  });
 }

@@ -26,6 +26,8 @@ export interface SessionData {
   pendingCode?: string;
   /** The person pressed "Reply" under a lawyer's message: their next message goes to that lawyer. */
   replyTo?: string;
+  /** The per-chat update limit's count (see limit.ts): [window end, ms since the epoch; updates in it]. */
+  rate?: [number, number];
   /** The current conversation's messages, for erasing: [lowest id, highest id, start time in seconds]. Ids only. */
   span?: [number, number, number];
   /** Discreet mode: each question and answer is erased as the interview moves on. */
