@@ -3,7 +3,7 @@
  * behaviour a feature relies on: sync and async predicates, a branch extended after it was
  * registered, and a filter that does not match passing the update on.
  */
-import { Bot, type Context } from "grammy";
+import { Bot, Composer, type Context } from "grammy";
 import type { Update } from "grammy/types";
 import { describe, expect, it } from "vitest";
 import { FeatureComposer } from "../src/bot/composer.js";
@@ -81,5 +81,35 @@ describe("a feature's composer", () => {
     await bot.handleUpdate(text("/help"));
     await bot.handleUpdate(text("hi", 2));
     expect(seen).toEqual(["text", "use", "message", "help", "text", "use", "message", "end"]);
+  });
+
+  it("an error boundary catches what its features throw and can pass the update on; a grammY composer inside still runs", async () => {
+    const seen: string[] = [];
+    const root = new FeatureComposer<Context>();
+    const plain = new Composer<Context>();
+    plain.command("plain", () => {
+      seen.push("plain");
+    });
+    const broken = new FeatureComposer<Context>();
+    broken.command("boom", () => {
+      throw new Error("boom");
+    });
+    root.errorBoundary(
+      (err, next) => {
+        seen.push(`caught ${(err.error as Error).message}`);
+        return next();
+      },
+      broken,
+      plain,
+    );
+    root.use(() => {
+      seen.push("after");
+    });
+    const bot = new Bot<Context>("0:test", { botInfo: LOCAL_BOT });
+    bot.use(root);
+    await bot.handleUpdate(text("/boom"));
+    await bot.handleUpdate(text("/plain", 2));
+    await bot.handleUpdate(text("other", 3));
+    expect(seen).toEqual(["caught boom", "after", "plain", "after"]);
   });
 });

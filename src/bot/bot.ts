@@ -10,6 +10,7 @@ import type { Metrics } from "../ops/metrics.js";
 import { SESSION_PREFIX } from "../storage/keys.js";
 import type { ChatTurns } from "../storage/turns.js";
 import { commandMenu } from "./commands.js";
+import { FeatureComposer } from "./composer.js";
 import type { BotDeps, QadamContext, SessionData } from "./context.js";
 import { help } from "./features/help.js";
 import { interview } from "./features/interview.js";
@@ -20,8 +21,8 @@ import { privacy } from "./features/privacy.js";
 import { referral, referralHooks } from "./features/referral.js";
 import { safety } from "./features/safety.js";
 import { staff } from "./features/staff.js";
-import { send } from "./send.js";
 import { updateLimit } from "./limit.js";
+import { send } from "./send.js";
 import { track } from "./span.js";
 import { fixedT, tr } from "./text.js";
 
@@ -57,8 +58,11 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
   // Features add to the interview through hooks, so no feature imports another.
   const deps: BotDeps = { ...o.deps, hooks: [referralHooks] };
   const metrics = o.metrics;
+  // The whole stack runs as one flat list (see composer.ts): grammY's nesting, per update, was most of the garbage.
+  const root = new FeatureComposer<QadamContext>();
+  bot.use(root);
   if (metrics)
-    bot.use(async (ctx, next) => {
+    root.use(async (ctx, next) => {
       const done = metrics.update(Object.keys(ctx.update).find((k) => k !== "update_id") ?? "other");
       try {
         await next();
@@ -68,17 +72,17 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
     });
   // A person is served in a private chat only: a group would expose them to everyone in it. The
   // only groups Qadam works in are the staff chat and partners' own chats (staff and lawyer buttons).
-  bot.use((ctx, next) => {
+  root.use((ctx, next) => {
     const chat = ctx.chat;
     if (chat === undefined || chat.type === "private" || deps.desk.isStaffChat(chat.id) || deps.desk.isPartnerChat(chat.id)) return next();
   });
-  if (o.turns) bot.use(oncePerUpdateInTurn(o.turns, o.sessionId, metrics));
-  if (o.sequential) bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
-  bot.use(answerEveryCallback);
+  if (o.turns) root.use(oncePerUpdateInTurn(o.turns, o.sessionId, metrics));
+  if (o.sequential) root.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  root.use(answerEveryCallback);
 
   // Outer boundary: the session could not load or save (Redis down). Nothing was changed, so say
   // so plainly, in the language Telegram suggests, and let the person try again.
-  const guarded = bot.errorBoundary(async (err) => {
+  const guarded = root.errorBoundary(async (err) => {
     const ctx = err.ctx;
     deps.logger.error({ update: ctx.update.update_id, err: errorText(err.error) }, "storage unavailable");
     metrics?.error("session");

@@ -3,12 +3,13 @@
  * and "continue where I stopped". A language is always chosen before any of these arrive (the
  * language gate sees to it); every input goes to the runner.
  */
-import { FeatureComposer } from "../composer.js";
+
 import { decodeButton } from "../../flow/codec.js";
 import type { Input } from "../../flow/engine.js";
 import { LANGS } from "../../i18n/index.js";
 import { comparable } from "../../i18n/translit.js";
 import { CALLBACKS } from "../callbacks.js";
+import { FeatureComposer } from "../composer.js";
 import type { QadamContext } from "../context.js";
 import { runInterview, start } from "../runner.js";
 import { closePressed, send } from "../send.js";

@@ -3,10 +3,11 @@
  * language_code only decides which language is listed first; the answers are never touched.
  * The gate asks for a language before any interview input is handled without one.
  */
-import { FeatureComposer } from "../composer.js";
+
 import { hintLanguage } from "../../i18n/index.js";
 import { CALLBACKS, decodeLanguage, LANGUAGE_DATA } from "../callbacks.js";
 import { commandMenu } from "../commands.js";
+import { FeatureComposer } from "../composer.js";
 import type { QadamContext } from "../context.js";
 import { languageMenu } from "../keyboards.js";
 import { runInterview } from "../runner.js";

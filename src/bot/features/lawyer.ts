@@ -6,8 +6,8 @@
  * relayed messages, never their text. To anyone else these do not exist.
  */
 import { createHmac } from "node:crypto";
-import { FeatureComposer } from "../composer.js";
 import { normalizeReceiptCode } from "../../referrals/code.js";
+import { FeatureComposer } from "../composer.js";
 import type { QadamContext } from "../context.js";
 import { DECLINE_REASONS, DESK, parseDeskData } from "../desk.js";
 import { send } from "../send.js";

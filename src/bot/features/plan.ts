@@ -5,10 +5,10 @@
  * left in the chat never shows what the person has since changed or deleted.
  */
 import { InputFile } from "grammy";
-import { FeatureComposer } from "../composer.js";
 import { planOf, resultView } from "../../rights/evaluate.js";
 import { splitHtml } from "../../telegram/html.js";
 import { decodePlan, PLAN_DATA } from "../callbacks.js";
+import { FeatureComposer } from "../composer.js";
 import type { QadamContext } from "../context.js";
 import { isNotModified, send } from "../send.js";
 import { summaryDocument } from "../summary.js";

@@ -2,9 +2,10 @@
  * The person's control over their data: see what is stored (/mydata) and change any answer,
  * start over (/restart), delete everything (/delete). Destructive steps ask once to confirm.
  */
-import { FeatureComposer } from "../composer.js";
+
 import { startState } from "../../flow/engine.js";
 import { CALLBACKS } from "../callbacks.js";
+import { FeatureComposer } from "../composer.js";
 import { askToConfirm } from "../confirm.js";
 import type { QadamContext } from "../context.js";
 import { runInterview } from "../runner.js";

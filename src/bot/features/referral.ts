@@ -5,7 +5,6 @@
  * what only the edge may do, registered with the runner through the bot's dependencies.
  */
 import { createHash } from "node:crypto";
-import { FeatureComposer } from "../composer.js";
 import { decodeButton } from "../../flow/codec.js";
 import type { InterviewState, StepResult } from "../../flow/engine.js";
 import { flowOf, refOf } from "../../flow/model.js";
@@ -14,6 +13,7 @@ import { nameIn } from "../../referrals/partners.js";
 import { afterSending, recipientsFor, sendReferral, wantsRelay } from "../../referrals/service.js";
 import { escapeHtml } from "../../telegram/html.js";
 import { CALLBACKS } from "../callbacks.js";
+import { FeatureComposer } from "../composer.js";
 import type { InterviewHooks, QadamContext } from "../context.js";
 import { choices } from "../keyboards.js";
 import { runInterview } from "../runner.js";

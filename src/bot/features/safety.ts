@@ -6,8 +6,9 @@
  * button on every step. /verify prints the phrase the NGO publishes, to tell the real bot from a
  * look-alike.
  */
-import { FeatureComposer } from "../composer.js";
+
 import { CALLBACKS } from "../callbacks.js";
+import { FeatureComposer } from "../composer.js";
 import { askToConfirm } from "../confirm.js";
 import type { QadamContext } from "../context.js";
 import { runInterview } from "../runner.js";

@@ -6,7 +6,6 @@
  * staff chat do nothing.
  */
 import { createHmac } from "node:crypto";
-import { FeatureComposer } from "../composer.js";
 import type { InlineKeyboardButton } from "grammy/types";
 import { normalizeReceiptCode } from "../../referrals/code.js";
 import { fileName } from "../../referrals/delivery.js";
@@ -14,6 +13,7 @@ import { canonical, mergeGrants, parseEnvelope } from "../../referrals/envelope.
 import { fromB64, keyId } from "../../referrals/keys.js";
 import { type ReferralRecord, STATUSES } from "../../referrals/store.js";
 import { statsTable } from "../../triage/stats.js";
+import { FeatureComposer } from "../composer.js";
 import type { QadamContext } from "../context.js";
 import { CLOSE_REASONS, DESK, parseDeskData, type Role } from "../desk.js";
 import { send } from "../send.js";
