@@ -21,6 +21,7 @@ import { performance } from "node:perf_hooks";
 import { BotApiEmulator } from "../tests/helpers/bot-api-emulator.js";
 import { freePort, TestRedis } from "../tests/helpers/redis.js";
 import { childEnv, telegramEnv } from "../tests/helpers/spawn.js";
+import { ensureBuilt } from "./built.js";
 
 const quick = process.argv.includes("--quick");
 const RUNS = quick ? 1 : 5;
@@ -30,29 +31,7 @@ const NODE = nodeAt > 0 ? process.argv[nodeAt + 1]! : process.execPath;
 const loadBefore = loadavg()[0]!;
 const nodeVersion = execFileSync(NODE, ["--version"], { encoding: "utf8" }).trim();
 
-/** Newest modification time of any file under a folder. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    const s = statSync(p);
-    t = Math.max(t, s.isDirectory() ? newest(p) : s.mtimeMs);
-  }
-  return t;
-}
-
-function distIsStale(): boolean {
-  try {
-    return statSync("dist/main.js").mtimeMs < newest("src");
-  } catch {
-    return true; // no dist/ yet
-  }
-}
-
-if (distIsStale()) {
-  console.log("startup bench: dist/ is older than src/; npm run build");
-  execFileSync("npm", ["run", "build", "--silent"], { stdio: "inherit" });
-}
+ensureBuilt("startup bench");
 
 const emu = new BotApiEmulator();
 await emu.start();
