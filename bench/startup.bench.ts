@@ -14,9 +14,8 @@
  * image's Node 22, say); NODE_COMPILE_CACHE in the environment reaches the bot, as in the image.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { BotApiEmulator } from "../tests/helpers/bot-api-emulator.js";
 import { freePort, TestRedis } from "../tests/helpers/redis.js";
