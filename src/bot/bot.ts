@@ -119,7 +119,6 @@ export function installBot(bot: Bot<QadamContext>, o: InstallOptions): Bot<Qadam
       updateLimit({
         perWindow: deps.limits.updatesPer10s,
         windowMs: 10_000,
-        sessionId: o.sessionId,
         now: () => deps.referrals.now().getTime(),
       }),
     );

@@ -9,7 +9,8 @@
  * count is a number and a time, nothing about the person; it goes when the session goes.
  *
  * The library calls `keyGenerator(ctx)` and then, in the same tick, `storageClient.incr(key)`;
- * the key is the chat's session id, which is how `incr` finds that update's session.
+ * the key (the chat id, which is never stored: it only finds that update's session in this
+ * process) is how `incr` finds the session.
  */
 import { limit } from "@grammyjs/ratelimiter";
 import type { Middleware } from "grammy";
@@ -28,7 +29,6 @@ interface Counter {
 export function updateLimit(o: {
   perWindow: number;
   windowMs: number;
-  sessionId: (chatId: number) => string;
   now: () => number;
 }): Middleware<QadamContext> {
   const waiting = new Map<string, SessionData>();
@@ -54,7 +54,7 @@ export function updateLimit(o: {
     keyPrefix: "",
     keyGenerator: (ctx) => {
       if (ctx.chat?.type !== "private") return undefined;
-      const key = o.sessionId(ctx.chat.id);
+      const key = String(ctx.chat.id);
       waiting.set(key, ctx.session);
       return key;
     },
