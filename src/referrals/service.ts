@@ -78,6 +78,28 @@ function plainOf(t: TFunction, m: Msg, globals: Record<string, string>, code: st
 }
 const plainTexts = new WeakMap<TFunction, Map<string, string>>();
 
+/**
+ * A text without parameters (a heading, a lawyer's label, a flag's name): i18next's answer is the
+ * same on every call, so it is asked once per language and key (bounded), not on every dossier.
+ * `orEmpty`: a key that is not there gives "" (i18next's `defaultValue: ""`).
+ */
+function said(t: TFunction, key: string, orEmpty = false): string {
+  let kept = saidTexts.get(t);
+  if (!kept) {
+    kept = new Map();
+    saidTexts.set(t, kept);
+  }
+  const k = orEmpty ? `${key}\u0000` : key;
+  let text = kept.get(k);
+  if (text === undefined) {
+    if (kept.size >= 5_000) kept.clear();
+    text = (orEmpty ? t(key, { defaultValue: "" }) : t(key)) as string;
+    kept.set(k, text);
+  }
+  return text;
+}
+const saidTexts = new WeakMap<TFunction, Map<string, string>>();
+
 const firstLine = (text: string) => (text.split("\n").find((l) => l.trim()) ?? "").trim();
 
 /** The dossier for this interview, with every recipient language's texts. */
@@ -135,30 +157,28 @@ export function buildDossier(
       return a ? tx(a) : "";
     };
     // A short label per question for a lawyer: `<flow>:<node>.lawyer` beside the node's texts.
-    const label = (ref: string) =>
-      (t(`${ref.replace("/", ":")}.lawyer`, { defaultValue: "" }) as string) || question(answered.indexOf(ref));
-    const contactText =
-      contact.how === "none" ? (t("referral:doc.skipped") as string) : tx({ key: `referral:contact.options.${contact.how}` });
+    const label = (ref: string) => said(t, `${ref.replace("/", ":")}.lawyer`, true) || question(answered.indexOf(ref));
+    const contactText = contact.how === "none" ? said(t, "referral:doc.skipped") : tx({ key: `referral:contact.options.${contact.how}` });
     const summary = [
       ...facts.map((ref) => `${label(ref)}: ${answer(answered.indexOf(ref))}`),
       ...(flags.length || deadline
         ? [
-            `${t("referral:doc.flags")}: ${[...flags.map((id) => t(`staff:urgency.${id}`) as string), ...(deadline ? [t("referral:doc.deadline") as string] : [])].join("; ")}`,
+            `${said(t, "referral:doc.flags")}: ${[...flags.map((id) => said(t, `staff:urgency.${id}`)), ...(deadline ? [said(t, "referral:doc.deadline")] : [])].join("; ")}`,
           ]
         : []),
-      `${t("referral:doc.contact")}: ${contactText}`,
+      `${said(t, "referral:doc.contact")}: ${contactText}`,
       // "Only through Qadam": the lawyer is told how to answer, since there is no number to call.
-      ...(contact.how === "qadam" ? [t("referral:doc.reply_qadam") as string] : []),
+      ...(contact.how === "qadam" ? [said(t, "referral:doc.reply_qadam")] : []),
     ];
     texts[lang] = {
-      headings: Object.fromEntries(HEADINGS.map((h) => [h, t(`referral:doc.${h}`) as string])),
+      headings: Object.fromEntries(HEADINGS.map((h) => [h, said(t, `referral:doc.${h}`)])),
       questions: Object.fromEntries(answered.map((ref, i) => [ref, question(i)])),
       answers: Object.fromEntries(answered.map((ref, i) => [ref, answer(i)])),
       cards: Object.fromEntries(cards.map((c) => [c.id, tx(c.title)])),
       contact: contactText,
       summary,
       labels: Object.fromEntries(answered.map((ref) => [ref, label(ref)])),
-      language: t(`common:language.names.${meta.language}`) as string,
+      language: said(t, `common:language.names.${meta.language}`),
     };
   }
   const dossier: Dossier = {
