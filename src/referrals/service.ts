@@ -100,7 +100,17 @@ function said(t: TFunction, key: string, orEmpty = false): string {
 }
 const saidTexts = new WeakMap<TFunction, Map<string, string>>();
 
-const firstLine = (text: string) => (text.split("\n").find((l) => l.trim()) ?? "").trim();
+/** The first line that is not blank, trimmed (without splitting the whole text into lines). */
+function firstLine(text: string): string {
+  for (let start = 0; start <= text.length; ) {
+    const nl = text.indexOf("\n", start);
+    const end = nl < 0 ? text.length : nl;
+    const line = text.slice(start, end).trim();
+    if (line) return line;
+    start = end + 1;
+  }
+  return "";
+}
 
 /** The dossier for this interview, with every recipient language's texts. */
 export function buildDossier(
@@ -149,13 +159,23 @@ export function buildDossier(
   const texts: Dossier["texts"] = {};
   for (const lang of meta.languages) {
     const t = fixedT(i18n, lang);
-    const g = { retention: meta.retention(lang), recipients: "", referral_retention: "", code: meta.code };
-    const tx = (m: Msg) => plainOf(t, m, g, meta.code);
-    const question = (i: number) => firstLine(tx(questionMsgs[i] as Msg));
-    const answer = (i: number) => {
-      const a = answerMsgs[i];
-      return a ? tx(a) : "";
+    // The retention text (an i18next plural) only if a text here asks for it.
+    let retention: string | undefined;
+    const g = {
+      get retention() {
+        retention ??= meta.retention(lang);
+        return retention;
+      },
+      recipients: "",
+      referral_retention: "",
+      code: meta.code,
     };
+    const tx = (m: Msg) => plainOf(t, m, g, meta.code);
+    // Each question and answer translated once (the summary and the labels use them again).
+    const questions = questionMsgs.map((m) => firstLine(tx(m)));
+    const answers = answerMsgs.map((a) => (a ? tx(a) : ""));
+    const question = (i: number) => questions[i] ?? "";
+    const answer = (i: number) => answers[i] ?? "";
     // A short label per question for a lawyer: `<flow>:<node>.lawyer` beside the node's texts.
     const label = (ref: string) => said(t, `${ref.replace("/", ":")}.lawyer`, true) || question(answered.indexOf(ref));
     const contactText = contact.how === "none" ? said(t, "referral:doc.skipped") : tx({ key: `referral:contact.options.${contact.how}` });
