@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DeliveryDeps, QueueDispatcher } from "../src/referrals/delivery.js";
 import { Chat, type TestBot, testBot } from "./helpers/chat.js";
 import { sendThroughQadam, walkToResult } from "./helpers/profile.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
@@ -169,4 +170,33 @@ describe("sessions in Redis", () => {
     expect(new Set(chats).size).toBe(chats.length);
     expect(chats.length).toBeGreaterThanOrEqual(1);
   }, 60_000);
+});
+
+describe("the delivery queue's keys", () => {
+  it("each dispatch gives what it wrote the referrals' lifetime; the queue's other keys are renewed once an hour, and every key expires", async () => {
+    const conn = redis.client();
+    const quiet = { warn() {}, error() {}, info() {}, debug() {} } as unknown as DeliveryDeps["logger"];
+    const dispatcher = new QueueDispatcher({ logger: quiet } as DeliveryDeps, conn, { keepSeconds: 7 * 86_400 });
+    const expires = async () => Number(/cmdstat_expire:calls=(\d+)/.exec(await conn.info("commandstats"))?.[1] ?? 0);
+    try {
+      const e0 = await expires();
+      await dispatcher.dispatch("QDM-KEYS-0001", ["triage", "kz_review"]);
+      const e1 = await expires();
+      // As a worker would leave it: the waiting list taken (so made anew by the next dispatch).
+      await conn.del("bull:qadam-referrals:wait", "bull:qadam-referrals:marker");
+      await dispatcher.dispatch("QDM-KEYS-0002", ["triage", "kz_review"]);
+      const e2 = await expires();
+      expect(e1 - e0).toBe(4 + 15 + 2); // the keys a dispatch writes, the queue's others, the two jobs
+      expect(e2 - e1).toBe(4 + 2);
+      const lasting: string[] = [];
+      for (const key of await conn.keys("bull:qadam-referrals:*")) {
+        const ttl = await conn.ttl(key);
+        if (ttl < 0 || ttl > 7 * 86_400) lasting.push(`${key} (${ttl})`);
+      }
+      expect(lasting).toEqual([]);
+    } finally {
+      await dispatcher.close();
+      conn.disconnect();
+    }
+  });
 });

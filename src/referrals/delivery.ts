@@ -113,12 +113,21 @@ function notDelivered(e: unknown): boolean {
 }
 
 /** A delivery whose outcome is unknown: the triage desk is told; it is never sent blindly again. */
-/** The keys BullMQ 5 keeps per queue (besides each job's hash, its logs and its lock, which expires by itself). */
-const BULL_KEYS = [
-  "id",
+/**
+ * The keys BullMQ keeps per queue (besides each job's hash and its lock, which expires by itself),
+ * in two groups by who writes them. A job's log (`<id>:logs`) is never written: no delivery calls
+ * `job.log`.
+ *
+ * Written by every dispatch (BullMQ's add script: the id counter, the events stream, the waiting
+ * list and the worker's marker): renewed with each one, so none is ever left without an expiry.
+ */
+const ADDED_KEYS = ["id", "events", "wait", "marker"];
+/**
+ * Written once (meta), by the worker (active, delayed, failed, stalled…), or never with Qadam's
+ * options (priorities, limiter, metrics): renewed with a dispatch at most once an hour (renewEvery).
+ */
+const QUEUE_KEYS = [
   "meta",
-  "events",
-  "wait",
   "paused",
   "active",
   "delayed",
@@ -127,7 +136,6 @@ const BULL_KEYS = [
   "failed",
   "stalled",
   "stalled-check",
-  "marker",
   "pc",
   "limiter",
   "metrics:completed",
@@ -135,6 +143,8 @@ const BULL_KEYS = [
   "metrics:completed:data",
   "metrics:failed:data",
 ];
+/** An hour, or a hundredth of the lifetime if that is shorter: a key renewed so is gone by then anyway. */
+const renewEvery = (keepSeconds: number) => Math.min(3_600, keepSeconds / 100) * 1000;
 
 export class MaybeDelivered extends UnrecoverableError {}
 
@@ -250,14 +260,20 @@ export class QueueDispatcher implements Dispatcher {
 
   /**
    * BullMQ's own keys (its counters, settings, events, lists) and the new jobs' hashes have no
-   * expiry: give each the referrals' lifetime, renewed with every new delivery, so nothing of a
-   * referral outlives it. Named, not scanned: one round trip, however long the queue.
+   * expiry: give each the referrals' lifetime, renewed with the deliveries, so nothing of a
+   * referral outlives it. Named, not scanned: one round trip, however long the queue. The new jobs
+   * and the keys a dispatch writes, every time; the other 15 at most once an hour.
    */
   private async expireQueueKeys(jobIds: string[]): Promise<void> {
+    const now = Date.now();
+    const all = now - this.renewed >= renewEvery(this.opts.keepSeconds);
     const m = this.redis.multi();
-    for (const k of [...BULL_KEYS, ...jobIds, ...jobIds.map((id) => `${id}:logs`)]) m.expire(`bull:${QUEUE}:${k}`, this.opts.keepSeconds);
+    for (const k of [...ADDED_KEYS, ...(all ? QUEUE_KEYS : []), ...jobIds]) m.expire(`bull:${QUEUE}:${k}`, this.opts.keepSeconds);
     await m.exec();
+    if (all) this.renewed = now;
   }
+  /** When the queue's other keys were last renewed (0: not yet by this process). */
+  private renewed = 0;
 
   async dispatchGrant(code: string, recipient: string, keyId: string): Promise<void> {
     // Its own job id and "sent" marker: a first delivery to this partner (say, before a key was
