@@ -270,8 +270,9 @@ export async function sendReferral(
     return { envelope, record: kept, fresh: false };
   }
   await svc.store.create(record, JSON.stringify(envelope), meta.owner);
-  // Once the case is kept, the rest at once: the figures, the contact, the deliveries. Each is
-  // safe to repeat, and a press of "Send" after a failure finds the case stored and dispatches again.
+  // Once the case is kept, the rest at once: the figures, the contact, the deliveries. If one
+  // fails, the Send fails as before; pressing "Send" again finds the case stored and only
+  // dispatches again (a delivery job's id makes a repeat a no-op).
   await Promise.all([
     svc.stats.count(record.created, record.country, record.needs),
     meta.contact ? svc.store.setContact(meta.code, meta.contact) : undefined,
