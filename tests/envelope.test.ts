@@ -2,6 +2,7 @@
  * The referral envelope: every recipient can open it, nobody else can, and every kind of
  * tampering is refused with a message that says what happened.
  */
+import { readFileSync } from "node:fs";
 import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { newReceiptCode, normalizeReceiptCode } from "../src/referrals/code.js";
@@ -147,6 +148,24 @@ describe("sealing, as fast as it may be without changing a byte", () => {
     expect(Object.keys(env)).toEqual(["format", "v", "header", "nonce", "ciphertext", "keys", "signature"]);
     expect(fromB64(env.nonce)).toHaveLength(24);
     expect(env.keys.map((k) => fromB64(k.sealed).length)).toEqual([80, 80]);
+  });
+
+  it("still opens a file sealed before this work (tests/fixtures), and seals new files of the same shape", () => {
+    const fixture = JSON.parse(readFileSync("tests/fixtures/referral-before-seal-speed.json", "utf8"));
+    const old = parseEnvelope(readFileSync("tests/fixtures/referral-before-seal-speed.qadam", "utf8"));
+    for (const who of [fixture.triage, fixture.lawyer]) {
+      const opened = open(old, parseKeyFile(JSON.stringify(who)), fromB64(fixture.verifyKey));
+      expect(JSON.parse(opened.plaintext)).toEqual(fixture.dossier);
+    }
+    const { env } = sealed();
+    const shape = (e: Envelope) => ({
+      top: Object.keys(e),
+      header: Object.keys(e.header),
+      nonce: fromB64(e.nonce).length,
+      keys: e.keys.map((k) => [Object.keys(k), fromB64(k.sealed).length]),
+      signature: fromB64(e.signature).length,
+    });
+    expect(shape(env)).toEqual(shape(old));
   });
 
   it("writes base64url as libsodium does, whatever the length and offset", () => {
