@@ -2,11 +2,21 @@
  * The referral envelope: every recipient can open it, nobody else can, and every kind of
  * tampering is refused with a message that says what happened.
  */
+import { readFileSync } from "node:fs";
 import sodium from "libsodium-wrappers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { newReceiptCode, normalizeReceiptCode } from "../src/referrals/code.js";
 import { canonical, type Envelope, grant, OpenError, open, parseEnvelope, seal, withGrant } from "../src/referrals/envelope.js";
-import { fingerprint, fromB64, keyId, newBoxKeyFile, newSigningSeed, parseKeyFile, signingKeyFromSeed } from "../src/referrals/keys.js";
+import {
+  fingerprint,
+  fromB64,
+  keyId,
+  newBoxKeyFile,
+  newSigningSeed,
+  parseKeyFile,
+  signingKeyFromSeed,
+  toB64,
+} from "../src/referrals/keys.js";
 
 beforeAll(async () => {
   await sodium.ready;
@@ -127,6 +137,74 @@ describe("the referral envelope", () => {
     expect(normalizeReceiptCode("qdm 7k3q m2xa")).toBe("QDM-7K3Q-M2XA");
     expect(normalizeReceiptCode("QDM-7K3Q-M2XO")).toBe("QDM-7K3Q-M2X0");
     expect(normalizeReceiptCode("QDM-123")).toBeUndefined();
+  });
+});
+
+describe("sealing, as fast as it may be without changing a byte", () => {
+  it("signs exactly the bytes docs/envelope.md names, built here on their own", () => {
+    const { env, signer } = sealed();
+    const documented = `qadam-referral/1\n${canonical(env.header)}\n${env.nonce}\n${env.ciphertext}\n${canonical(env.keys)}`;
+    expect(sodium.crypto_sign_verify_detached(fromB64(env.signature), new TextEncoder().encode(documented), signer.publicKey)).toBe(true);
+    expect(Object.keys(env)).toEqual(["format", "v", "header", "nonce", "ciphertext", "keys", "signature"]);
+    expect(fromB64(env.nonce)).toHaveLength(24);
+    expect(env.keys.map((k) => fromB64(k.sealed).length)).toEqual([80, 80]);
+  });
+
+  it("still opens a file sealed before this work (tests/fixtures), and seals new files of the same shape", () => {
+    const fixture = JSON.parse(readFileSync("tests/fixtures/referral-before-seal-speed.json", "utf8"));
+    const old = parseEnvelope(readFileSync("tests/fixtures/referral-before-seal-speed.qadam", "utf8"));
+    for (const who of [fixture.triage, fixture.lawyer]) {
+      const opened = open(old, parseKeyFile(JSON.stringify(who)), fromB64(fixture.verifyKey));
+      expect(JSON.parse(opened.plaintext)).toEqual(fixture.dossier);
+    }
+    const { env } = sealed();
+    const shape = (e: Envelope) => ({
+      top: Object.keys(e),
+      header: Object.keys(e.header),
+      nonce: fromB64(e.nonce).length,
+      keys: e.keys.map((k) => [Object.keys(k), fromB64(k.sealed).length]),
+      signature: fromB64(e.signature).length,
+    });
+    expect(shape(env)).toEqual(shape(old));
+  });
+
+  it("writes base64url as libsodium does, whatever the length and offset", () => {
+    for (let n = 0; n < 200; n++) {
+      const bytes = sodium.randombytes_buf(n).subarray(n % 3);
+      expect(toB64(bytes)).toBe(sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING));
+    }
+  });
+
+  it("gives a key the same id however often it is asked, and another key another", () => {
+    const a = party("a");
+    const b = party("b");
+    expect(keyId(a.publicKey)).toBe(toB64(sodium.crypto_generichash(16, a.publicKey, null)));
+    expect(keyId(new Uint8Array(a.publicKey))).toBe(keyId(a.publicKey));
+    expect(keyId(b.publicKey)).not.toBe(keyId(a.publicKey));
+  });
+
+  it("takes libsodium's randomness from Web Crypto in batches: a three-recipient seal is not 97 calls", () => {
+    const { triage, lawyer, stranger, signer } = sealed();
+    const spy = vi.spyOn(globalThis.crypto, "getRandomValues");
+    const envs: Envelope[] = [];
+    let calls = 0;
+    try {
+      for (let i = 0; i < 10; i++)
+        envs.push(
+          seal({ i }, { code: "QDM-7K3Q-M2XA", created: "2026-11-27T10:00:00Z", country: "kz" }, [triage, lawyer, stranger], signer),
+        );
+      calls = spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+    // 10 calls for the data keys and nonces, and one or two for the pool behind 30 ephemeral keys
+    // (960 words: libsodium.js asks for a word per random byte); without the pool, 970.
+    expect(calls).toBeLessThanOrEqual(12);
+    // Every sealed copy has its own ephemeral key (its first 32 bytes), and every one opens.
+    const ephemeral = envs.flatMap((e) => e.keys.map((k) => toB64(fromB64(k.sealed).subarray(0, 32))));
+    expect(new Set(ephemeral).size).toBe(30);
+    for (const e of envs)
+      for (const p of [triage, lawyer, stranger]) expect(open(e, p.key, signer.publicKey).plaintext).toMatch(/^\{"i":\d\}$/);
   });
 });
 

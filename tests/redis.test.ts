@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DeliveryDeps, QueueDispatcher } from "../src/referrals/delivery.js";
 import { Chat, type TestBot, testBot } from "./helpers/chat.js";
 import { sendThroughQadam, walkToResult } from "./helpers/profile.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
@@ -205,5 +206,37 @@ describe("sessions in Redis", () => {
     expect(all()).toHaveLength(answered + 1);
     expect(all().at(-1)).not.toBe(slow);
     probe.disconnect();
+  });
+});
+
+describe("the delivery queue's keys", () => {
+  it("each dispatch gives the queue's keys and its jobs the referrals' lifetime (those Qadam never makes, once an hour), and every key expires", async () => {
+    // A Redis of its own: no worker of another test may take these jobs.
+    const own = await TestRedis.start();
+    const conn = own.client();
+    const quiet = { warn() {}, error() {}, info() {}, debug() {} } as unknown as DeliveryDeps["logger"];
+    const dispatcher = new QueueDispatcher({ logger: quiet } as DeliveryDeps, conn, { keepSeconds: 7 * 86_400 });
+    const expires = async () => Number(/cmdstat_expire:calls=(\d+)/.exec(await conn.info("commandstats"))?.[1] ?? 0);
+    try {
+      const e0 = await expires();
+      await dispatcher.dispatch("QDM-KEYS-0001", ["triage", "kz_review"]);
+      const e1 = await expires();
+      // As a worker would leave it: the waiting list taken (so made anew by the next dispatch).
+      await conn.del("bull:qadam-referrals:wait", "bull:qadam-referrals:marker");
+      await dispatcher.dispatch("QDM-KEYS-0002", ["triage", "kz_review"]);
+      const e2 = await expires();
+      expect(e1 - e0).toBe(9 + 10 + 2); // the queue's keys, those Qadam never makes, the two jobs
+      expect(e2 - e1).toBe(9 + 2);
+      const lasting: string[] = [];
+      for (const key of await conn.keys("*")) {
+        const ttl = await conn.ttl(key);
+        if (ttl === -1 || ttl > 7 * 86_400) lasting.push(`${key} (${ttl})`);
+      }
+      expect(lasting).toEqual([]);
+    } finally {
+      await dispatcher.close();
+      conn.disconnect();
+      await own.down();
+    }
   });
 });

@@ -16,14 +16,22 @@ export function globals(ctx: QadamContext): Record<string, string> {
 
 /** "30 days" in the chat's language: the same in every text of every update, so made once. */
 export function retentionText(ctx: QadamContext, days: number): string {
-  let byDays = retentions.get(ctx.t);
+  return retentionBy(ctx.t, days);
+}
+
+/** The same in another language (a recipient's, for the dossier): an i18next plural, made once too. */
+export const retentionIn = (ctx: QadamContext, lang: string): string =>
+  retentionBy(translationFor(ctx.deps.i18n, lang), ctx.deps.retentionDays);
+
+function retentionBy(t: QadamContext["t"], days: number): string {
+  let byDays = retentions.get(t);
   if (!byDays) {
     byDays = new Map();
-    retentions.set(ctx.t, byDays);
+    retentions.set(t, byDays);
   }
   let text = byDays.get(days);
   if (text === undefined) {
-    text = ctx.t("common:retention", { count: days }) as string;
+    text = t("common:retention", { count: days }) as string;
     byDays.set(days, text);
   }
   return text;

@@ -113,21 +113,25 @@ function notDelivered(e: unknown): boolean {
 }
 
 /** A delivery whose outcome is unknown: the triage desk is told; it is never sent blindly again. */
-/** The keys BullMQ 5 keeps per queue (besides each job's hash, its logs and its lock, which expires by itself). */
-const BULL_KEYS = [
-  "id",
-  "meta",
-  "events",
-  "wait",
+/**
+ * The keys BullMQ keeps per queue (besides each job's hash and its lock, which expires by itself).
+ * A job's log (`<id>:logs`) is never written: no delivery calls `job.log`.
+ *
+ * The ones that exist with Qadam's options, written by a dispatch (BullMQ's add script: id, events,
+ * wait, marker; meta from the start) or by the worker (active, delayed, failed, stalled): renewed
+ * with every dispatch, as each may hold referral codes (job ids).
+ */
+const QUEUE_KEYS = ["id", "meta", "events", "wait", "marker", "active", "delayed", "failed", "stalled"];
+/**
+ * The ones Qadam's options never make (a pause, priorities, the rate limiter, metrics, a kept list
+ * of completed jobs: removeOnComplete) and the stall check's own key (which has its own expiry):
+ * renewed with a dispatch at most once an hour, in case another setting ever makes one.
+ */
+const RARE_KEYS = [
   "paused",
-  "active",
-  "delayed",
   "prioritized",
   "completed",
-  "failed",
-  "stalled",
   "stalled-check",
-  "marker",
   "pc",
   "limiter",
   "metrics:completed",
@@ -135,6 +139,8 @@ const BULL_KEYS = [
   "metrics:completed:data",
   "metrics:failed:data",
 ];
+/** An hour, or a hundredth of the lifetime if that is shorter. */
+const renewEvery = (keepSeconds: number) => Math.min(3_600, keepSeconds / 100) * 1000;
 
 export class MaybeDelivered extends UnrecoverableError {}
 
@@ -251,13 +257,19 @@ export class QueueDispatcher implements Dispatcher {
   /**
    * BullMQ's own keys (its counters, settings, events, lists) and the new jobs' hashes have no
    * expiry: give each the referrals' lifetime, renewed with every new delivery, so nothing of a
-   * referral outlives it. Named, not scanned: one round trip, however long the queue.
+   * referral outlives it. Named, not scanned: one round trip, however long the queue. The keys
+   * Qadam's options never make, at most once an hour (10 commands fewer per dispatch).
    */
   private async expireQueueKeys(jobIds: string[]): Promise<void> {
+    const now = Date.now();
+    const rare = now - this.renewed >= renewEvery(this.opts.keepSeconds);
     const m = this.redis.multi();
-    for (const k of [...BULL_KEYS, ...jobIds, ...jobIds.map((id) => `${id}:logs`)]) m.expire(`bull:${QUEUE}:${k}`, this.opts.keepSeconds);
+    for (const k of [...QUEUE_KEYS, ...(rare ? RARE_KEYS : []), ...jobIds]) m.expire(`bull:${QUEUE}:${k}`, this.opts.keepSeconds);
     await m.exec();
+    if (rare) this.renewed = now;
   }
+  /** When the keys Qadam's options never make were last renewed (0: not yet by this process). */
+  private renewed = 0;
 
   async dispatchGrant(code: string, recipient: string, keyId: string): Promise<void> {
     // Its own job id and "sent" marker: a first delivery to this partner (say, before a key was

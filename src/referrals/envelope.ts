@@ -16,6 +16,7 @@ import sodium from "libsodium-wrappers";
 import { z } from "zod";
 import { OpenError, parseJson } from "./errors.js";
 import { fromB64, keyId, toB64 } from "./keys.js";
+import { poolRandomness } from "./random.js";
 
 export { OpenError } from "./errors.js";
 
@@ -63,8 +64,15 @@ export function canonical(value: unknown): string {
 
 const randomBytes = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 
+/** What the bot signs (docs/envelope.md, "Sealing" 4), from the parts already written out. */
+const signedText = (header: string, nonce: string, ciphertext: string, keys: string) =>
+  `${ENVELOPE_FORMAT}/1\n${header}\n${nonce}\n${ciphertext}\n${keys}`;
+
 const signedBytes = (e: Pick<Envelope, "header" | "nonce" | "ciphertext" | "keys">) =>
-  `${ENVELOPE_FORMAT}/1\n${canonical(e.header)}\n${e.nonce}\n${e.ciphertext}\n${canonical(e.keys)}`;
+  signedText(canonical(e.header), e.nonce, e.ciphertext, canonical(e.keys));
+
+const KEYBYTES = 32; // crypto_aead_xchacha20poly1305_ietf_KEYBYTES
+const NPUBBYTES = 24; // crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 
 /** Seals a dossier (any JSON-able value) to the recipients and signs the result. */
 export function seal(
@@ -73,26 +81,32 @@ export function seal(
   recipients: Recipient[],
   signer: { publicKey: Uint8Array; privateKey: Uint8Array },
 ): Envelope {
-  // Random bytes from Web Crypto in one call each (libsodium.js asks for 4 bytes at a time). Web
-  // Crypto, not node:crypto: this module also runs in the lawyers' offline page.
-  const dataKey = randomBytes(sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+  // libsodium's own randomness (each sealed copy's ephemeral key) from a pool, not 4 bytes a call.
+  poolRandomness();
+  // The data key and the nonce from Web Crypto in one call (libsodium.js asks for 4 bytes at a
+  // time). Web Crypto, not node:crypto: this module also runs in the lawyers' offline page.
+  const secret = randomBytes(KEYBYTES + NPUBBYTES);
+  const dataKey = secret.subarray(0, KEYBYTES);
+  const nonce = secret.subarray(KEYBYTES);
   try {
+    const ids = recipients.map((r) => keyId(r.publicKey));
     const header: Envelope["header"] = {
       code: meta.code,
       created: meta.created,
       country: meta.country,
-      recipients: recipients.map((r) => ({ keyId: keyId(r.publicKey), name: r.name })),
+      recipients: recipients.map((r, i) => ({ keyId: ids[i] as string, name: r.name })),
       signer: { keyId: keyId(signer.publicKey), publicKey: toB64(signer.publicKey) },
       alg: ALG,
     };
-    const nonce = randomBytes(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-    const ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(JSON.stringify(dossier), canonical(header), null, nonce, dataKey);
-    const keys = recipients.map((r) => ({ keyId: keyId(r.publicKey), sealed: toB64(sodium.crypto_box_seal(dataKey, r.publicKey)) }));
-    const unsigned = { header, nonce: toB64(nonce), ciphertext: toB64(ciphertext), keys };
-    const signature = toB64(sodium.crypto_sign_detached(signedBytes(unsigned), signer.privateKey));
-    return { format: ENVELOPE_FORMAT, v: 1, ...unsigned, signature };
+    // Each part is written out once: the canonical header is both the associated data and what is signed.
+    const headerText = canonical(header);
+    const ciphertext = toB64(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(JSON.stringify(dossier), headerText, null, nonce, dataKey));
+    const keys = recipients.map((r, i) => ({ keyId: ids[i] as string, sealed: toB64(sodium.crypto_box_seal(dataKey, r.publicKey)) }));
+    const nonceText = toB64(nonce);
+    const signature = toB64(sodium.crypto_sign_detached(signedText(headerText, nonceText, ciphertext, canonical(keys)), signer.privateKey));
+    return { format: ENVELOPE_FORMAT, v: 1, header, nonce: nonceText, ciphertext, keys, signature };
   } finally {
-    sodium.memzero(dataKey);
+    sodium.memzero(secret);
   }
 }
 

@@ -11,7 +11,16 @@ import { OpenError, parseJson } from "./errors.js";
 
 const B64 = () => sodium.base64_variants.URLSAFE_NO_PADDING;
 
-export const toB64 = (b: Uint8Array): string => sodium.to_base64(b, B64());
+/**
+ * Node's Buffer writes exactly libsodium's URL-safe base64 without padding, without copying the
+ * bytes into and out of the wasm heap and decoding the result; in a browser (the lawyers' page),
+ * libsodium's own.
+ */
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+export const toB64 = NodeBuffer
+  ? (b: Uint8Array): string => NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64url")
+  : (b: Uint8Array): string => sodium.to_base64(b, B64());
+/** Decoding stays libsodium's: it refuses what is not canonical base64url, where Buffer would skip it. */
 export const fromB64 = (s: string): Uint8Array => sodium.from_base64(s, B64());
 
 /** A public key as written in the partners file and in config: 43 base64url characters, 32 bytes. */
@@ -34,8 +43,17 @@ export function pastedKey(s: string): Uint8Array {
 
 /** The key id used inside envelopes: base64url of a 16-byte BLAKE2b hash of the public key. */
 export function keyId(publicKey: Uint8Array): string {
-  return toB64(sodium.crypto_generichash(16, publicKey, null));
+  // The same few keys (triage, the partners, the bot's) on every seal: each one's id is hashed once.
+  const pk = toB64(publicKey);
+  let id = keyIds.get(pk);
+  if (id === undefined) {
+    if (keyIds.size >= 1_000) keyIds.clear();
+    id = toB64(sodium.crypto_generichash(16, publicKey, null));
+    keyIds.set(pk, id);
+  }
+  return id;
 }
+const keyIds = new Map<string, string>();
 
 /** A fingerprint to read aloud: 8 groups of 4 characters (Crockford base32 of the same hash). */
 export function fingerprint(publicKey: Uint8Array): string {

@@ -78,7 +78,39 @@ function plainOf(t: TFunction, m: Msg, globals: Record<string, string>, code: st
 }
 const plainTexts = new WeakMap<TFunction, Map<string, string>>();
 
-const firstLine = (text: string) => (text.split("\n").find((l) => l.trim()) ?? "").trim();
+/**
+ * A text without parameters (a heading, a lawyer's label, a flag's name): i18next's answer is the
+ * same on every call, so it is asked once per language and key (bounded), not on every dossier.
+ * `orEmpty`: a key that is not there gives "" (i18next's `defaultValue: ""`).
+ */
+function said(t: TFunction, key: string, orEmpty = false): string {
+  let kept = saidTexts.get(t);
+  if (!kept) {
+    kept = new Map();
+    saidTexts.set(t, kept);
+  }
+  const k = orEmpty ? `${key}\u0000` : key;
+  let text = kept.get(k);
+  if (text === undefined) {
+    if (kept.size >= 5_000) kept.clear();
+    text = (orEmpty ? t(key, { defaultValue: "" }) : t(key)) as string;
+    kept.set(k, text);
+  }
+  return text;
+}
+const saidTexts = new WeakMap<TFunction, Map<string, string>>();
+
+/** The first line that is not blank, trimmed (without splitting the whole text into lines). */
+function firstLine(text: string): string {
+  for (let start = 0; start <= text.length; ) {
+    const nl = text.indexOf("\n", start);
+    const end = nl < 0 ? text.length : nl;
+    const line = text.slice(start, end).trim();
+    if (line) return line;
+    start = end + 1;
+  }
+  return "";
+}
 
 /** The dossier for this interview, with every recipient language's texts. */
 export function buildDossier(
@@ -127,38 +159,46 @@ export function buildDossier(
   const texts: Dossier["texts"] = {};
   for (const lang of meta.languages) {
     const t = fixedT(i18n, lang);
-    const g = { retention: meta.retention(lang), recipients: "", referral_retention: "", code: meta.code };
-    const tx = (m: Msg) => plainOf(t, m, g, meta.code);
-    const question = (i: number) => firstLine(tx(questionMsgs[i] as Msg));
-    const answer = (i: number) => {
-      const a = answerMsgs[i];
-      return a ? tx(a) : "";
+    // The retention text (an i18next plural) only if a text here asks for it.
+    let retention: string | undefined;
+    const g = {
+      get retention() {
+        retention ??= meta.retention(lang);
+        return retention;
+      },
+      recipients: "",
+      referral_retention: "",
+      code: meta.code,
     };
+    const tx = (m: Msg) => plainOf(t, m, g, meta.code);
+    // Each question and answer translated once (the summary and the labels use them again).
+    const questions = questionMsgs.map((m) => firstLine(tx(m)));
+    const answers = answerMsgs.map((a) => (a ? tx(a) : ""));
+    const question = (i: number) => questions[i] ?? "";
+    const answer = (i: number) => answers[i] ?? "";
     // A short label per question for a lawyer: `<flow>:<node>.lawyer` beside the node's texts.
-    const label = (ref: string) =>
-      (t(`${ref.replace("/", ":")}.lawyer`, { defaultValue: "" }) as string) || question(answered.indexOf(ref));
-    const contactText =
-      contact.how === "none" ? (t("referral:doc.skipped") as string) : tx({ key: `referral:contact.options.${contact.how}` });
+    const label = (ref: string) => said(t, `${ref.replace("/", ":")}.lawyer`, true) || question(answered.indexOf(ref));
+    const contactText = contact.how === "none" ? said(t, "referral:doc.skipped") : tx({ key: `referral:contact.options.${contact.how}` });
     const summary = [
       ...facts.map((ref) => `${label(ref)}: ${answer(answered.indexOf(ref))}`),
       ...(flags.length || deadline
         ? [
-            `${t("referral:doc.flags")}: ${[...flags.map((id) => t(`staff:urgency.${id}`) as string), ...(deadline ? [t("referral:doc.deadline") as string] : [])].join("; ")}`,
+            `${said(t, "referral:doc.flags")}: ${[...flags.map((id) => said(t, `staff:urgency.${id}`)), ...(deadline ? [said(t, "referral:doc.deadline")] : [])].join("; ")}`,
           ]
         : []),
-      `${t("referral:doc.contact")}: ${contactText}`,
+      `${said(t, "referral:doc.contact")}: ${contactText}`,
       // "Only through Qadam": the lawyer is told how to answer, since there is no number to call.
-      ...(contact.how === "qadam" ? [t("referral:doc.reply_qadam") as string] : []),
+      ...(contact.how === "qadam" ? [said(t, "referral:doc.reply_qadam")] : []),
     ];
     texts[lang] = {
-      headings: Object.fromEntries(HEADINGS.map((h) => [h, t(`referral:doc.${h}`) as string])),
+      headings: Object.fromEntries(HEADINGS.map((h) => [h, said(t, `referral:doc.${h}`)])),
       questions: Object.fromEntries(answered.map((ref, i) => [ref, question(i)])),
       answers: Object.fromEntries(answered.map((ref, i) => [ref, answer(i)])),
       cards: Object.fromEntries(cards.map((c) => [c.id, tx(c.title)])),
       contact: contactText,
       summary,
       labels: Object.fromEntries(answered.map((ref) => [ref, label(ref)])),
-      language: t(`common:language.names.${meta.language}`) as string,
+      language: said(t, `common:language.names.${meta.language}`),
     };
   }
   const dossier: Dossier = {
@@ -214,7 +254,12 @@ export async function sendReferral(
     contact?: string;
   },
 ): Promise<{ envelope: Envelope; record: ReferralRecord; fresh: boolean }> {
-  const stored = await svc.store.envelope(meta.code);
+  // Whether the code is stored already is asked first and answered while the dossier is built and
+  // sealed (all CPU): one round trip less to wait for. A second press (rare) only wastes that work.
+  const already = svc.store.envelope(meta.code);
+  already.catch(() => undefined); // awaited below, where a failure is thrown
+  const { envelope, record, recipients } = sealFor(svc, state, meta);
+  const stored = await already;
   const kept = stored ? await svc.store.get(meta.code) : undefined;
   if (stored && kept) {
     const envelope = parseEnvelope(stored);
@@ -224,6 +269,24 @@ export async function sendReferral(
     );
     return { envelope, record: kept, fresh: false };
   }
+  await svc.store.create(record, JSON.stringify(envelope), meta.owner);
+  // Once the case is kept, the rest at once: the figures, the contact, the deliveries. If one
+  // fails, the Send fails as before; pressing "Send" again finds the case stored and only
+  // dispatches again (a delivery job's id makes a repeat a no-op).
+  await Promise.all([
+    svc.stats.count(record.created, record.country, record.needs),
+    meta.contact ? svc.store.setContact(meta.code, meta.contact) : undefined,
+    svc.dispatcher.dispatch(meta.code, recipients),
+  ]);
+  return { envelope, record, fresh: true };
+}
+
+/** The dossier, sealed to its recipients, and the staff's record of it: no I/O. */
+function sealFor(
+  svc: ReferralService,
+  state: InterviewState,
+  meta: { code: string; created: string; language: string; retention: (lang: string) => string; contact?: string },
+): { envelope: Envelope; record: ReferralRecord; recipients: string[] } {
   const r = recipientsFor(svc.flows, svc.cards, svc.directory, state.answers, meta.language);
   const everyone = [
     { id: "triage", languages: r.triage.languages as string[], key: r.triage.public_key },
@@ -254,14 +317,7 @@ export async function sendReferral(
     relay: meta.contact !== undefined,
     relayed: 0,
   };
-  await svc.store.create(record, JSON.stringify(envelope), meta.owner);
-  await svc.stats.count(record.created, record.country, record.needs);
-  if (meta.contact) await svc.store.setContact(meta.code, meta.contact);
-  await svc.dispatcher.dispatch(
-    meta.code,
-    everyone.map((x) => x.id),
-  );
-  return { envelope, record, fresh: true };
+  return { envelope, record, recipients: everyone.map((x) => x.id) };
 }
 
 /**

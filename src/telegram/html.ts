@@ -44,12 +44,17 @@ export function parseTelegramHtml(html: string): { text: string } | { error: str
                 ? '"'
                 : String.fromCodePoint(e.startsWith("#x") ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
       i += m[0].length;
-    } else if (ch === ">") {
-      text += ch; // Telegram tolerates a bare ">"; keep it visible
-      i++;
     } else {
-      text += ch;
-      i++;
+      // Plain text up to the next tag or entity, as one piece (a bare ">" included: Telegram
+      // tolerates it, so it stays visible).
+      let j = i + 1;
+      while (j < html.length) {
+        const c = html.charCodeAt(j);
+        if (c === 60 /* < */ || c === 38 /* & */) break;
+        j++;
+      }
+      text += html.slice(i, j);
+      i = j;
     }
   }
   if (stack.length) return { error: `can't parse entities: tag "${stack[stack.length - 1]}" is not closed` };
