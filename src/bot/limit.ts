@@ -26,11 +26,7 @@ interface Counter {
   pexpire(key: string, milliseconds: number): Promise<number>;
 }
 
-export function updateLimit(o: {
-  perWindow: number;
-  windowMs: number;
-  now: () => number;
-}): Middleware<QadamContext> {
+export function updateLimit(o: { perWindow: number; windowMs: number; now: () => number }): Middleware<QadamContext> {
   const waiting = new Map<string, SessionData>();
   const counter: Counter = {
     async incr(key) {
