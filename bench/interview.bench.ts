@@ -9,7 +9,8 @@
  * - The floor: grammY with @grammyjs/storage-redis sessions that answers each update with one
  *   button, fed the same updates.
  * - Throughput: 200 chats at once; floor and Qadam interleaved (A B A B), 5 rounds (2 with --quick),
- *   median and spread. Open loop: 500 updates/s offered, latency from each update's scheduled time.
+ *   median and spread. Open loop: 500 updates/s offered, latency from each update's scheduled time,
+ *   3 runs interleaved (1 with --quick), the median run's p99 and the spread.
  * - Step cost (step 40 / step 5), Redis commands per update, the stored session after the full path,
  *   the "Send" that seals and queues the referral, and three-recipient seals of the real dossier.
  *
@@ -46,6 +47,7 @@ const ROUNDS = quick ? 2 : 5;
 const CHATS = quick ? 40 : 200;
 const OPEN_RATE = 500;
 const OPEN_SECONDS = quick ? 1 : 4;
+const OPEN_RUNS = quick ? 1 : 3;
 
 const redis = await TestRedis.start();
 const env = {
@@ -297,8 +299,21 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const ratio = median(qadamRates) / median(floorRates);
 
-const floorOpen = await openLoop(f, path, OPEN_RATE, OPEN_SECONDS);
-const qadamOpen = await openLoop(q, path, OPEN_RATE, OPEN_SECONDS);
+// Latency, floor and Qadam interleaved, 3 runs (1 with --quick): a single stall of the machine
+// (tens of ms on a shared VM) lifts a whole run's p99, so the median run is the figure, with the spread.
+const floorOpen: number[][] = [];
+const qadamOpen: number[][] = [];
+for (let r = 0; r < OPEN_RUNS; r++) {
+  floorOpen.push(await openLoop(f, path, OPEN_RATE, OPEN_SECONDS));
+  qadamOpen.push(await openLoop(q, path, OPEN_RATE, OPEN_SECONDS));
+}
+/** p99 and p50 of the run with the median p99, and the spread of the runs' p99. */
+function latency(runs: number[][]): { p99: number; text: string } {
+  const byP99 = [...runs].sort((a, b) => pct(a, 0.99) - pct(b, 0.99));
+  const mid = byP99[Math.floor(byP99.length / 2)] as number[];
+  const spread = runs.length > 1 ? `; ${pct(byP99[0] as number[], 0.99).toFixed(1)}–${pct(byP99.at(-1) as number[], 0.99).toFixed(1)}` : "";
+  return { p99: pct(mid, 0.99), text: `${pct(mid, 0.99).toFixed(1)} ms (${pct(mid, 0.5).toFixed(1)}${spread})` };
+}
 
 // Step cost and Redis commands: one chat at a time.
 const byStep: number[][] = path.map(() => []);
@@ -369,11 +384,11 @@ const rows: { figure: string; floor?: string; qadam: string; goal: string; ok: b
   },
   { figure: "Qadam ÷ floor", qadam: `${ratio.toFixed(3)}×`, goal: "≥ 0.2×", ok: ratio >= 0.2 },
   {
-    figure: `p99 latency at ${OPEN_RATE} updates/s offered (p50)`,
-    floor: `${pct(floorOpen, 0.99).toFixed(1)} ms (${pct(floorOpen, 0.5).toFixed(1)})`,
-    qadam: `${pct(qadamOpen, 0.99).toFixed(1)} ms (${pct(qadamOpen, 0.5).toFixed(1)})`,
+    figure: `p99 latency at ${OPEN_RATE} updates/s offered, median of ${OPEN_RUNS} (p50; spread)`,
+    floor: latency(floorOpen).text,
+    qadam: latency(qadamOpen).text,
     goal: "≤ 10 ms",
-    ok: pct(qadamOpen, 0.99) <= 10,
+    ok: latency(qadamOpen).p99 <= 10,
   },
   { figure: "step 40 ÷ step 5 (median time)", qadam: `${stepRatio.toFixed(2)}`, goal: "≤ 1.2", ok: stepRatio <= 1.2 },
   { figure: "Redis commands per update", qadam: commandsPerUpdate.toFixed(2), goal: "≤ 2", ok: commandsPerUpdate <= 2 },
