@@ -62,12 +62,10 @@ export async function buildApp(
   const keyring = parseKeyring(config.SESSION_KEYS);
   const secret = config.SESSION_SECRET;
   // No auto-pipelining: it batched the session reads and writes of busy moments (a little more
-  // throughput at 200 chats at once), but each batch is a Pipeline object that outlived young
-  // garbage collection, and those collections (10–30 ms) lifted the p99 at 500 updates/s from
-  // about 8 ms to 20–30 ms in `npm run bench`.
-  const redis = config.REDIS_URL
-    ? connectRedis(config, { maxRetriesPerRequest: 3, lazyConnect: false })
-    : undefined;
+  // throughput at 200 chats at once), but its Pipeline objects were the largest share of what
+  // outlived young garbage collections in `npm run bench`, and the p99 at 500 updates/s was
+  // steadier without it (README, Speed).
+  const redis = config.REDIS_URL ? connectRedis(config, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
   // While Redis is down ioredis retries without end: say so once a minute, not on every try.
   let quietUntil = 0;
   redis?.on("error", (e: Error) => {
