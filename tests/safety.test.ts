@@ -234,6 +234,17 @@ describe("abuse limits", () => {
     expect(chat.messages().filter((m) => m.text !== chat.t("common:errors.slow_down"))).toHaveLength(5);
   });
 
+  it("a person whose Telegram is in English but who chose Kazakh is asked to slow down in Kazakh", async () => {
+    const chat = new Chat(await testBot({ UPDATES_PER_10S: "6" }), 7402, "en");
+    await chat.say("/start");
+    chat.lang = "kk";
+    await chat.press("common:language.names.kk");
+    for (let i = 0; i < 6; i++) await chat.say("/help");
+    const slow = chat.messages().filter((m) => m.text === chat.t("common:errors.slow_down"));
+    expect(slow).toHaveLength(1);
+    expect(slow[0]?.text).toContain("жылдам");
+  });
+
   it("an old language menu left in the chat cannot switch the language mid-interview", async () => {
     const chat = new Chat(await testBot(), 7501, "en");
     await chat.say("/start");
