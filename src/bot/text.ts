@@ -2,7 +2,7 @@
  * Translation for one chat: the chat's language, the values every text may ask for (how long
  * answers are kept), and what the bot set for this update in ctx.params.
  */
-import { type Msg, translate, fixedT as translationFor } from "../i18n/translate.js";
+import { type Msg, perLanguage, translate, fixedT as translationFor } from "../i18n/translate.js";
 import type { QadamContext } from "./context.js";
 
 /** Translates for this chat, with the chat's globals (retention; and what the bot set in ctx.params). */
@@ -23,20 +23,9 @@ export function retentionText(ctx: QadamContext, days: number): string {
 export const retentionIn = (ctx: QadamContext, lang: string): string =>
   retentionBy(translationFor(ctx.deps.i18n, lang), ctx.deps.retentionDays);
 
-function retentionBy(t: QadamContext["t"], days: number): string {
-  let byDays = retentions.get(t);
-  if (!byDays) {
-    byDays = new Map();
-    retentions.set(t, byDays);
-  }
-  let text = byDays.get(days);
-  if (text === undefined) {
-    text = t("common:retention", { count: days }) as string;
-    byDays.set(days, text);
-  }
-  return text;
-}
-const retentions = new WeakMap<QadamContext["t"], Map<number, string>>();
+const retentions = perLanguage<number>();
+const retentionBy = (t: QadamContext["t"], days: number): string => retentions(t, days, retentionPlural);
+const retentionPlural = (t: QadamContext["t"], days: number) => t("common:retention", { count: days }) as string;
 
 export { localDate } from "../i18n/translate.js";
 

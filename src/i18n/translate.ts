@@ -134,6 +134,28 @@ function cacheFor(t: TFunction): Map<string, string | Template> {
   return cache;
 }
 
+/**
+ * Strings made once per language and kept: a map per translation function (one per language, see
+ * `fixedT`), cleared when it reaches `limit`. For texts that read the same in every update.
+ */
+export function perLanguage<K>(limit = CACHE_LIMIT): (t: TFunction, key: K, make: (t: TFunction, key: K) => string) => string {
+  const maps = new WeakMap<TFunction, Map<K, string>>();
+  return (t, key, make) => {
+    let kept = maps.get(t);
+    if (!kept) {
+      kept = new Map();
+      maps.set(t, kept);
+    }
+    let text = kept.get(key);
+    if (text === undefined) {
+      if (kept.size >= limit) kept.clear();
+      text = make(t, key);
+      kept.set(key, text);
+    }
+    return text;
+  };
+}
+
 /** YYYY-MM-DD → DD.MM.YYYY, the way dates are written in all five languages' countries. */
 export const localDate = (iso: string): string => iso.split("-").reverse().join(".");
 

@@ -9,7 +9,7 @@ import type { InterviewState } from "../flow/engine.js";
 import { type FlowSet, flowOf, isQuestion, isResult, nodeAt, refOf } from "../flow/model.js";
 import { walk } from "../flow/path.js";
 import { answerMsg, questionMsg } from "../flow/view.js";
-import { fixedT, type Msg, translate } from "../i18n/translate.js";
+import { fixedT, type Msg, perLanguage, translate } from "../i18n/translate.js";
 import { applicableCards, neededSpecialties } from "../rights/evaluate.js";
 import type { CardSet } from "../rights/model.js";
 import { parseTelegramHtml } from "../telegram/html.js";
@@ -63,20 +63,10 @@ const plain = (html: string) => {
 function plainOf(t: TFunction, m: Msg, globals: Record<string, string>, code: string): string {
   const html = translate(t, m, undefined, globals);
   if (m.params || html.includes(code)) return plain(html);
-  let kept = plainTexts.get(t);
-  if (!kept) {
-    kept = new Map();
-    plainTexts.set(t, kept);
-  }
-  let text = kept.get(html);
-  if (text === undefined) {
-    if (kept.size >= 5_000) kept.clear();
-    text = plain(html);
-    kept.set(html, text);
-  }
-  return text;
+  return plainTexts(t, html, plainOfHtml);
 }
-const plainTexts = new WeakMap<TFunction, Map<string, string>>();
+const plainTexts = perLanguage<string>(5_000);
+const plainOfHtml = (_t: TFunction, html: string) => plain(html);
 
 /**
  * A text without parameters (a heading, a lawyer's label, a flag's name): i18next's answer is the
