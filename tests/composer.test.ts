@@ -24,6 +24,18 @@ const text = (t: string, id = 1): Update =>
     },
   }) as Update;
 
+/** A bot made of `composer`, then a last step that notes `end` if reached; sends the texts in turn. */
+async function drive(composer: FeatureComposer<Context>, texts: string[], seen: string[], end?: string): Promise<void> {
+  const bot = new Bot<Context>("0:test", { botInfo: LOCAL_BOT });
+  bot.use(composer);
+  if (end)
+    bot.use(() => {
+      seen.push(end);
+    });
+  let id = 1;
+  for (const t of texts) await bot.handleUpdate(text(t, id++));
+}
+
 describe("a feature's composer", () => {
   it("routes as grammY does: commands, async predicates, late additions, and passing on", async () => {
     const seen: string[] = [];
@@ -42,13 +54,7 @@ describe("a feature's composer", () => {
     pm.hears("late", () => {
       seen.push("late");
     });
-    const bot = new Bot<Context>("0:test", { botInfo: LOCAL_BOT });
-    bot.use(feature);
-    bot.use(() => {
-      seen.push("passed on");
-    });
-    let id = 1;
-    for (const t of ["/start", "slow", "late", "other"]) await bot.handleUpdate(text(t, id++));
+    await drive(feature, ["/start", "slow", "late", "other"], seen, "passed on");
     expect(seen).toEqual(["start", "async", "late", "passed on"]);
   });
 
@@ -73,13 +79,7 @@ describe("a feature's composer", () => {
     feature.command("help", () => {
       seen.push("help");
     });
-    const bot = new Bot<Context>("0:test", { botInfo: LOCAL_BOT });
-    bot.use(feature);
-    bot.use(() => {
-      seen.push("end");
-    });
-    await bot.handleUpdate(text("/help"));
-    await bot.handleUpdate(text("hi", 2));
+    await drive(feature, ["/help", "hi"], seen, "end");
     expect(seen).toEqual(["text", "use", "message", "help", "text", "use", "message", "end"]);
   });
 
@@ -105,11 +105,7 @@ describe("a feature's composer", () => {
     root.use(() => {
       seen.push("after");
     });
-    const bot = new Bot<Context>("0:test", { botInfo: LOCAL_BOT });
-    bot.use(root);
-    await bot.handleUpdate(text("/boom"));
-    await bot.handleUpdate(text("/plain", 2));
-    await bot.handleUpdate(text("other", 3));
+    await drive(root, ["/boom", "/plain", "other"], seen);
     expect(seen).toEqual(["caught boom", "after", "plain", "after"]);
   });
 });
