@@ -7,6 +7,8 @@
  * the count rides along for nothing, and every instance still sees the same count (one chat's
  * updates are handled one at a time: `sequentialize` in a process, turns across processes). The
  * count is a number and a time, nothing about the person; it goes when the session goes.
+ * The price: an update over the limit now costs the session's read and write (one INCR before),
+ * still far less than handling it, and nothing is sent for it but the one notice per window.
  *
  * The library calls `keyGenerator(ctx)` and then, in the same tick, `storageClient.incr(key)`;
  * the key (the chat id, which is never stored: it only finds that update's session in this
