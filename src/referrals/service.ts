@@ -74,21 +74,11 @@ const plainOfHtml = (_t: TFunction, html: string) => plain(html);
  * `orEmpty`: a key that is not there gives "" (i18next's `defaultValue: ""`).
  */
 function said(t: TFunction, key: string, orEmpty = false): string {
-  let kept = saidTexts.get(t);
-  if (!kept) {
-    kept = new Map();
-    saidTexts.set(t, kept);
-  }
-  const k = orEmpty ? `${key}\u0000` : key;
-  let text = kept.get(k);
-  if (text === undefined) {
-    if (kept.size >= 5_000) kept.clear();
-    text = (orEmpty ? t(key, { defaultValue: "" }) : t(key)) as string;
-    kept.set(k, text);
-  }
-  return text;
+  return saidTexts(t, orEmpty ? `${key}\u0000` : key, saidOf);
 }
-const saidTexts = new WeakMap<TFunction, Map<string, string>>();
+const saidTexts = perLanguage<string>(5_000);
+/** A key ending in NUL asks for "" when the key is missing (see `said`). */
+const saidOf = (t: TFunction, k: string) => (k.endsWith("\u0000") ? t(k.slice(0, -1), { defaultValue: "" }) : t(k)) as string;
 
 /** The first line that is not blank, trimmed (without splitting the whole text into lines). */
 function firstLine(text: string): string {
