@@ -17,6 +17,7 @@ import { Metrics } from "./ops/metrics.js";
 import { type DeliveryDeps, DirectDispatcher, type Dispatcher, QueueDispatcher } from "./referrals/delivery.js";
 import { signingKeyFromSeed } from "./referrals/keys.js";
 import { loadPartners } from "./referrals/partners.js";
+import { ThreadSealer } from "./referrals/sealer.js";
 import { MemoryReferralStore, RedisReferralStore } from "./referrals/store.js";
 import { cryptoReady, parseKeyring } from "./storage/cipher.js";
 import { sessionId } from "./storage/keys.js";
@@ -136,6 +137,21 @@ export async function buildApp(
   const hasWorker = Boolean(extra.startWorker && dispatcher instanceof QueueDispatcher);
   if (hasWorker) (dispatcher as QueueDispatcher).startWorker();
   const now = extra.now ?? (() => new Date());
+  // The worker's module sits beside this one: seal-worker.js in dist/, seal-worker.ts under tsx.
+  const sealer =
+    (config.SEAL_THREAD ?? (config.mode === "telegram" ? "on" : "off")) === "on"
+      ? new ThreadSealer(
+          new URL(`./seal-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url),
+          {
+            flowsDir: config.FLOWS_DIR,
+            localesDir: config.LOCALES_DIR,
+            partnersFile: config.PARTNERS_FILE,
+            ...(config.TRIAGE_PUBLIC_KEY ? { triagePublicKey: config.TRIAGE_PUBLIC_KEY } : {}),
+            signingKey: config.SIGNING_KEY,
+          },
+          { onError: (e) => logger.error({ err: e.message }, "sealing thread failed") },
+        )
+      : undefined;
   const referrals: BotReferrals = {
     flows,
     cards,
@@ -146,6 +162,7 @@ export async function buildApp(
     dispatcher,
     stats: redis ? new RedisStats(redis, referralTtl) : new MemoryStats(),
     signer: signingKeyFromSeed(config.SIGNING_KEY),
+    ...(sealer ? { sealer } : {}),
     ownerId: (chatId) => sessionId(secret, chatId),
     retentionDays: config.REFERRAL_TTL_DAYS,
     now,
@@ -195,6 +212,7 @@ export async function buildApp(
     ...(redis ? { redis } : {}),
     close: async () => {
       await dispatcher.close();
+      await sealer?.close();
       if (!redis) return;
       if (redis.status === "ready") await redis.quit().catch(() => redis.disconnect());
       else redis.disconnect();

@@ -48,6 +48,12 @@ const schema = z
     /** Updates one chat may send in 10 seconds before Qadam asks it to slow down (default 20 on Telegram; no limit in the local chat). */
     UPDATES_PER_10S: z.coerce.number().int().min(1).max(1000).optional(),
     /**
+     * `on`: referrals are built and sealed on a worker thread, beside the bot's own, so a "Send"
+     * does not hold up other people's updates (default on Telegram); `off`: on the bot's thread
+     * (default in the local chat).
+     */
+    SEAL_THREAD: z.enum(["on", "off"]).optional(),
+    /**
      * `neutral`: the first screen does not say who Qadam is for (no political case, no prison), for
      * people whose phone may be searched; with BOT_NAME, the bot's name in Telegram is set too.
      */

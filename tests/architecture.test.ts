@@ -45,7 +45,7 @@ const LAYERS: string[][] = [
   ["lawyer"],
   ["bot"],
   ["config.ts"],
-  ["app.ts"],
+  ["app.ts", "seal-worker.ts"],
   ["serve.ts"],
   ["cli"],
   ["main.ts"],

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { newReceiptCode, normalizeReceiptCode } from "../src/referrals/code.js";
-import { canonical, type Envelope, grant, OpenError, open, parseEnvelope, seal, withGrant } from "../src/referrals/envelope.js";
+import { canonical, type Envelope, grant, OpenError, open, parseEnvelope, seal, sodiumBulk, withGrant } from "../src/referrals/envelope.js";
 import {
   fingerprint,
   fromB64,
@@ -17,6 +17,7 @@ import {
   signingKeyFromSeed,
   toB64,
 } from "../src/referrals/keys.js";
+import { hchacha20, hsalsa20, nativeBulk } from "../src/referrals/native.js";
 
 beforeAll(async () => {
   await sodium.ready;
@@ -205,6 +206,68 @@ describe("sealing, as fast as it may be without changing a byte", () => {
     expect(new Set(ephemeral).size).toBe(30);
     for (const e of envs)
       for (const p of [triage, lawyer, stranger]) expect(open(e, p.key, signer.publicKey).plaintext).toMatch(/^\{"i":\d\}$/);
+  });
+});
+
+describe("the server seals with Node's OpenSSL, and the bytes are libsodium's", () => {
+  const hex = (h: string) => Uint8Array.from(Buffer.from(h, "hex"));
+
+  it("derives HChaCha20's subkey as draft-irtf-cfrg-xchacha §2.2.1 does", () => {
+    const key = hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    const input = hex("000000090000004a0000000031415927");
+    expect(Buffer.from(hchacha20(key, input)).toString("hex")).toBe("82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc");
+  });
+
+  it("derives a box's key as crypto_box_beforenm does: HSalsa20 of the X25519 point", () => {
+    for (let i = 0; i < 20; i++) {
+      const a = sodium.crypto_box_keypair();
+      const b = sodium.crypto_box_keypair();
+      const point = sodium.crypto_scalarmult(a.privateKey, b.publicKey);
+      expect(toB64(hsalsa20(point, new Uint8Array(16)))).toBe(toB64(sodium.crypto_box_beforenm(b.publicKey, a.privateKey)));
+    }
+  });
+
+  it("seals each recipient's key so that libsodium's crypto_box_seal_open opens it, with a new ephemeral key each time", () => {
+    const r = sodium.crypto_box_keypair();
+    const key = sodium.randombytes_buf(32);
+    const copies = Array.from({ length: 5 }, () => nativeBulk.sealTo(key, r.publicKey));
+    for (const c of copies) {
+      expect(c).toHaveLength(80);
+      expect(toB64(sodium.crypto_box_seal_open(c, r.publicKey, r.privateKey))).toBe(toB64(key));
+    }
+    expect(new Set(copies.map((c) => toB64(c.subarray(0, 32)))).size).toBe(5);
+    const other = sodium.crypto_box_keypair();
+    expect(() => sodium.crypto_box_seal_open(copies[0] as Uint8Array, other.publicKey, other.privateKey)).toThrow();
+  });
+
+  it("encrypts and signs byte for byte as libsodium, for empty, short, long and non-Latin dossiers", () => {
+    const signer = signingKeyFromSeed(newSigningSeed());
+    for (const text of ["", "a", "Қазақстан · O'zbekiston · Ўзбекистон", "x".repeat(70_000), "é".repeat(33_333)]) {
+      const message = new TextEncoder().encode(text);
+      const ad = new TextEncoder().encode(`{"code":"QDM-${text.length}"}`);
+      const key = sodium.randombytes_buf(32);
+      const nonce = sodium.randombytes_buf(24);
+      const native = nativeBulk.encrypt(message, ad, nonce, key);
+      expect(toB64(native)).toBe(toB64(sodiumBulk.encrypt(message, ad, nonce, key)));
+      expect(sodium.to_string(sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, native, ad, nonce, key))).toBe(text);
+      expect(toB64(nativeBulk.sign(message, signer.privateKey))).toBe(toB64(sodiumBulk.sign(message, signer.privateKey)));
+    }
+  });
+
+  it("seals an envelope that every recipient opens with libsodium, and refuses it changed", () => {
+    const { triage, lawyer, signer } = sealed();
+    const dossier = { answers: [{ ref: "start/country", value: "kz" }], note: "Мен Алматыдамын" };
+    const env = seal(
+      dossier,
+      { code: "QDM-7K3Q-M2XA", created: "2026-11-27T10:00:00Z", country: "kz" },
+      [triage, lawyer],
+      signer,
+      nativeBulk,
+    );
+    for (const p of [triage, lawyer]) expect(JSON.parse(open(env, p.key, signer.publicKey).plaintext)).toEqual(dossier);
+    const flipped = fromB64(env.ciphertext);
+    flipped[5] = (flipped[5] as number) ^ 1;
+    fails(() => open({ ...env, ciphertext: toB64(flipped) }, triage.key, signer.publicKey), "bad_signature");
   });
 });
 

@@ -2,7 +2,7 @@
  * Translation for one chat: the chat's language, the values every text may ask for (how long
  * answers are kept), and what the bot set for this update in ctx.params.
  */
-import { type Msg, perLanguage, translate, fixedT as translationFor } from "../i18n/translate.js";
+import { type Msg, retentionText as retentionIn, translate, fixedT as translationFor } from "../i18n/translate.js";
 import type { QadamContext } from "./context.js";
 
 /** Translates for this chat, with the chat's globals (retention; and what the bot set in ctx.params). */
@@ -16,16 +16,8 @@ export function globals(ctx: QadamContext): Record<string, string> {
 
 /** "30 days" in the chat's language: the same in every text of every update, so made once. */
 export function retentionText(ctx: QadamContext, days: number): string {
-  return retentionBy(ctx.t, days);
+  return retentionIn(ctx.t, days);
 }
-
-/** The same in another language (a recipient's, for the dossier): an i18next plural, made once too. */
-export const retentionIn = (ctx: QadamContext, lang: string): string =>
-  retentionBy(translationFor(ctx.deps.i18n, lang), ctx.deps.retentionDays);
-
-const retentions = perLanguage<number>();
-const retentionBy = (t: QadamContext["t"], days: number): string => retentions(t, days, retentionPlural);
-const retentionPlural = (t: QadamContext["t"], days: number) => t("common:retention", { count: days }) as string;
 
 export { localDate } from "../i18n/translate.js";
 

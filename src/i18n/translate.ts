@@ -156,6 +156,13 @@ export function perLanguage<K>(limit = CACHE_LIMIT): (t: TFunction, key: K, make
   };
 }
 
+/** "30 days" (`common:retention`, an i18next plural): the same in every text, so made once per language and count. */
+export function retentionText(t: TFunction, days: number): string {
+  return retentions(t, days, retentionPlural);
+}
+const retentions = perLanguage<number>();
+const retentionPlural = (t: TFunction, days: number) => t("common:retention", { count: days }) as string;
+
 /** YYYY-MM-DD → DD.MM.YYYY, the way dates are written in all five languages' countries. */
 export const localDate = (iso: string): string => iso.split("-").reverse().join(".");
 

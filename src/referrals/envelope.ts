@@ -71,6 +71,29 @@ const signedText = (header: string, nonce: string, ciphertext: string, keys: str
 const signedBytes = (e: Pick<Envelope, "header" | "nonce" | "ciphertext" | "keys">) =>
   signedText(canonical(e.header), e.nonce, e.ciphertext, canonical(e.keys));
 
+/**
+ * The costly steps of a seal: the two that run over the whole dossier, and each recipient's
+ * sealed key. libsodium's by default (this module also
+ * runs in the lawyers' offline page); the server passes Node's own, which give the same bytes
+ * (`nativeBulk` in native.ts).
+ */
+export interface Bulk {
+  /** XChaCha20-Poly1305 (IETF), combined: ciphertext then tag. */
+  encrypt(message: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
+  /** An Ed25519 detached signature; `privateKey` in libsodium's form (seed, then public key). */
+  sign(message: Uint8Array, privateKey: Uint8Array): Uint8Array;
+  /** `crypto_box_seal` of a recipient's copy of the data key. */
+  sealTo(message: Uint8Array, publicKey: Uint8Array): Uint8Array;
+}
+
+export const sodiumBulk: Bulk = {
+  encrypt: (message, ad, nonce, key) => sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(message, ad, null, nonce, key),
+  sign: (message, privateKey) => sodium.crypto_sign_detached(message, privateKey),
+  sealTo: (message, publicKey) => sodium.crypto_box_seal(message, publicKey),
+};
+
+const utf8 = new TextEncoder();
+
 const KEYBYTES = 32; // crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 const NPUBBYTES = 24; // crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 
@@ -80,6 +103,7 @@ export function seal(
   meta: { code: string; created: string; country: string },
   recipients: Recipient[],
   signer: { publicKey: Uint8Array; privateKey: Uint8Array },
+  bulk: Bulk = sodiumBulk,
 ): Envelope {
   // libsodium's own randomness (each sealed copy's ephemeral key) from a pool, not 4 bytes a call.
   poolRandomness();
@@ -100,10 +124,10 @@ export function seal(
     };
     // Each part is written out once: the canonical header is both the associated data and what is signed.
     const headerText = canonical(header);
-    const ciphertext = toB64(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(JSON.stringify(dossier), headerText, null, nonce, dataKey));
-    const keys = recipients.map((r, i) => ({ keyId: ids[i] as string, sealed: toB64(sodium.crypto_box_seal(dataKey, r.publicKey)) }));
+    const ciphertext = toB64(bulk.encrypt(utf8.encode(JSON.stringify(dossier)), utf8.encode(headerText), nonce, dataKey));
+    const keys = recipients.map((r, i) => ({ keyId: ids[i] as string, sealed: toB64(bulk.sealTo(dataKey, r.publicKey)) }));
     const nonceText = toB64(nonce);
-    const signature = toB64(sodium.crypto_sign_detached(signedText(headerText, nonceText, ciphertext, canonical(keys)), signer.privateKey));
+    const signature = toB64(bulk.sign(utf8.encode(signedText(headerText, nonceText, ciphertext, canonical(keys))), signer.privateKey));
     return { format: ENVELOPE_FORMAT, v: 1, header, nonce: nonceText, ciphertext, keys, signature };
   } finally {
     sodium.memzero(secret);

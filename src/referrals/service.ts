@@ -9,7 +9,7 @@ import type { InterviewState } from "../flow/engine.js";
 import { type FlowSet, flowOf, isQuestion, isResult, nodeAt, refOf } from "../flow/model.js";
 import { walk } from "../flow/path.js";
 import { answerMsg, questionMsg } from "../flow/view.js";
-import { fixedT, type Msg, perLanguage, translate } from "../i18n/translate.js";
+import { fixedT, type Msg, perLanguage, retentionText, translate } from "../i18n/translate.js";
 import { applicableCards, neededSpecialties } from "../rights/evaluate.js";
 import type { CardSet } from "../rights/model.js";
 import { parseTelegramHtml } from "../telegram/html.js";
@@ -19,6 +19,7 @@ import type { Dispatcher } from "./delivery.js";
 import { type Dossier, HEADINGS } from "./dossier.js";
 import { type Envelope, parseEnvelope, seal } from "./envelope.js";
 import { fromB64 } from "./keys.js";
+import { nativeBulk } from "./native.js";
 import { type Directory, matchPartners, type Partner } from "./partners.js";
 import type { ReferralRecord, ReferralStore } from "./store.js";
 
@@ -214,6 +215,32 @@ export interface ReferralService {
   store: ReferralStore;
   dispatcher: Dispatcher;
   signer: { publicKey: Uint8Array; privateKey: Uint8Array };
+  /** Where dossiers are built and sealed; on this thread (`sealFor`) when not given. */
+  sealer?: Sealer;
+}
+
+/** What a referral is sealed from, besides the answers: plain values, so a worker thread can take them. */
+export interface SealMeta {
+  code: string;
+  created: string;
+  language: string;
+  /** How long the bot keeps answers (days): texts in the dossier may say it. */
+  retentionDays: number;
+  /** The person's chat id, encrypted, when they agreed that a lawyer may write to them through Qadam. */
+  contact?: string;
+}
+
+/** A sealed referral: the envelope, the staff's record of it, and who it goes to. */
+export interface Sealed {
+  envelope: Envelope;
+  record: ReferralRecord;
+  recipients: string[];
+}
+
+/** Builds and seals dossiers (all CPU, no I/O): on this thread, or on a worker (see sealer.ts). */
+export interface Sealer {
+  seal(state: InterviewState, meta: SealMeta): Promise<Sealed>;
+  close(): Promise<void>;
 }
 
 /**
@@ -224,21 +251,16 @@ export interface ReferralService {
 export async function sendReferral(
   svc: ReferralService,
   state: InterviewState,
-  meta: {
-    code: string;
-    created: string;
-    language: string;
+  meta: SealMeta & {
     owner: string;
-    retention: (lang: string) => string;
-    /** The person's chat id, encrypted, when they agreed that a lawyer may write to them through Qadam. */
-    contact?: string;
   },
 ): Promise<{ envelope: Envelope; record: ReferralRecord; fresh: boolean }> {
   // Whether the code is stored already is asked first and answered while the dossier is built and
   // sealed (all CPU): one round trip less to wait for. A second press (rare) only wastes that work.
   const already = svc.store.envelope(meta.code);
   already.catch(() => undefined); // awaited below, where a failure is thrown
-  const { envelope, record, recipients } = sealFor(svc, state, meta);
+  const { owner, ...sealMeta } = meta;
+  const { envelope, record, recipients } = svc.sealer ? await svc.sealer.seal(state, sealMeta) : sealFor(svc, state, sealMeta);
   const stored = await already;
   const kept = stored ? await svc.store.get(meta.code) : undefined;
   if (stored && kept) {
@@ -249,7 +271,7 @@ export async function sendReferral(
     );
     return { envelope, record: kept, fresh: false };
   }
-  await svc.store.create(record, JSON.stringify(envelope), meta.owner);
+  await svc.store.create(record, JSON.stringify(envelope), owner);
   // Once the case is kept, the rest at once: the figures, the contact, the deliveries. If one
   // fails, the Send fails as before; pressing "Send" again finds the case stored and only
   // dispatches again (a delivery job's id makes a repeat a no-op).
@@ -262,24 +284,26 @@ export async function sendReferral(
 }
 
 /** The dossier, sealed to its recipients, and the staff's record of it: no I/O. */
-function sealFor(
-  svc: ReferralService,
+export function sealFor(
+  svc: Pick<ReferralService, "flows" | "cards" | "directory" | "i18n" | "triage" | "signer">,
   state: InterviewState,
-  meta: { code: string; created: string; language: string; retention: (lang: string) => string; contact?: string },
-): { envelope: Envelope; record: ReferralRecord; recipients: string[] } {
+  meta: SealMeta,
+): Sealed {
   const r = recipientsFor(svc.flows, svc.cards, svc.directory, state.answers, meta.language);
   const everyone = [
     { id: "triage", languages: r.triage.languages as string[], key: r.triage.public_key },
     ...r.partners.map((p) => ({ id: p.id, languages: p.languages as string[], key: p.public_key })),
   ];
   const languages = [...new Set([meta.language, ...everyone.flatMap((x) => x.languages)])];
-  const dossier = buildDossier(svc.flows, svc.cards, svc.i18n, state, { ...meta, languages, urgency: svc.triage });
+  const retention = (lang: string) => retentionText(fixedT(svc.i18n, lang), meta.retentionDays);
+  const dossier = buildDossier(svc.flows, svc.cards, svc.i18n, state, { ...meta, retention, languages, urgency: svc.triage });
   const country = answerValue(state.answers[refOf(svc.flows, "country")]);
   const envelope = seal(
     dossier,
     { code: meta.code, created: meta.created, country: typeof country === "string" ? country : "other" },
     everyone.map((x) => ({ name: x.id, publicKey: fromB64(x.key) })),
     svc.signer,
+    nativeBulk,
   );
   const triage = triageOf(svc.flows, svc.triage, state.answers);
   const record: ReferralRecord = {

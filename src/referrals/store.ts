@@ -126,11 +126,19 @@ function fromHash(code: string, h: Record<string, string>): ReferralRecord | und
   };
 }
 
+/** A count in a window: the first event opens the window (its expiry), later ones only count. */
+const HIT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+type ScriptedRedis = Redis & { qadamHit(key: string, seconds: number): Promise<number> };
+
 export class RedisReferralStore implements ReferralStore {
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    if (!("qadamHit" in redis)) redis.defineCommand("qadamHit", { numberOfKeys: 1, lua: HIT });
+  }
 
   async create(rec: ReferralRecord, envelope: string, owner: string): Promise<void> {
     const { code, ...rest } = rec;
@@ -227,8 +235,8 @@ export class RedisReferralStore implements ReferralStore {
   }
 
   async hit(key: string, seconds: number): Promise<number> {
-    const [[, n] = [null, 0]] = (await this.redis.multi().incr(`qadam:lim:${key}`).expire(`qadam:lim:${key}`, seconds, "NX").exec()) ?? [];
-    return Number(n);
+    // One command, not MULTI, INCR, EXPIRE, EXEC: a "Send" asks two of these.
+    return Number(await (this.redis as ScriptedRedis).qadamHit(`qadam:lim:${key}`, seconds));
   }
 }
 

@@ -21,19 +21,29 @@ export interface StatsStore {
   counts(): Promise<Record<string, number>>;
 }
 
+/** HINCRBY 1 for each field (ARGV[2]…), then the key's expiry (ARGV[1] seconds; 0: none), atomically. */
+const COUNT = `for i = 2, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
+if tonumber(ARGV[1]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return 1`;
+type CountingRedis = Redis & { qadamCount(key: string, seconds: number, ...fields: string[]): Promise<number> };
+
 export class RedisStats implements StatsStore {
   /** The counters expire `keepSeconds` after the last referral (they hold no person, but nothing of Qadam's outlives its referrals). */
   constructor(
     private readonly redis: Redis,
     private readonly keepSeconds = 0,
-  ) {}
+  ) {
+    if (!("qadamCount" in redis)) redis.defineCommand("qadamCount", { numberOfKeys: 1, lua: COUNT });
+  }
   async count(created: string, country: string, needs: readonly string[]) {
-    const m = this.redis.multi();
-    // Referrals in total count once per referral; needs once per area.
-    m.hincrby(STATS_KEY, `${quarterOf(created)}|${country || "other"}|*`, 1);
-    for (const f of fieldsFor(created, country, needs)) m.hincrby(STATS_KEY, f, 1);
-    if (this.keepSeconds) m.expire(STATS_KEY, this.keepSeconds);
-    await m.exec();
+    // Referrals in total count once per referral; needs once per area. One command (a script),
+    // not a transaction of one HINCRBY per area: a "Send" with every area named was 12 commands.
+    await (this.redis as CountingRedis).qadamCount(
+      STATS_KEY,
+      this.keepSeconds,
+      `${quarterOf(created)}|${country || "other"}|*`,
+      ...fieldsFor(created, country, needs),
+    );
   }
   async counts() {
     const h = await this.redis.hgetall(STATS_KEY);

@@ -20,7 +20,7 @@ import { runInterview } from "../runner.js";
 
 import { closePressed, send } from "../send.js";
 import { show } from "../show.js";
-import { localDate, retentionIn, retentionText, tr } from "../text.js";
+import { localDate, retentionText, tr } from "../text.js";
 
 export const referral = new FeatureComposer<QadamContext>();
 const pm = referral.chatType("private");
@@ -95,7 +95,7 @@ async function sendIfArrived(
       created: refs.now().toISOString(),
       language: ctx.lang,
       owner,
-      retention: (lang) => retentionIn(ctx, lang),
+      retentionDays: ctx.deps.retentionDays,
       ...(contact ? { contact } : {}),
     });
     // The staff chat hears of a new case once; a second press of "Send" finds it announced.
