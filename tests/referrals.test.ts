@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseDossier, renderDossierText } from "../src/referrals/dossier.js";
 import { open, parseEnvelope } from "../src/referrals/envelope.js";
 import { parseKeyFile, toB64 } from "../src/referrals/keys.js";
+import { ThreadSealer } from "../src/referrals/sealer.js";
 import { Chat, type TestBot, testBot } from "./helpers/chat.js";
 import { walkToResult } from "./helpers/profile.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
@@ -201,6 +202,61 @@ describe("a referral from the person's side", () => {
     await chat.choose("referral", "review", "send");
     expect(readdirSync(out)).toEqual(["triage"]);
     expect(chat.last()).toBe(chat.t("referral:keep.deleted"));
+  });
+});
+
+describe("sealing beside the bot's thread (SEAL_THREAD=on, the default on Telegram)", () => {
+  it("a relative in Kazakhstan sends in Kazakh: the worker seals what only the recipients open; if the thread dies, the next Send starts another", async () => {
+    const out = tmp();
+    const b = await bot({ REFERRALS_DIR: out, SEAL_THREAD: "on" });
+    const sealer = b.app.deps.referrals.sealer;
+    expect(sealer).toBeInstanceOf(ThreadSealer);
+    const chat = new Chat(b, 5011, "kk");
+    await chat.startIn("kk");
+    await walkToResult(chat, chat.bot.app.deps.flows, {
+      "opening/who": "relative",
+      "opening/person_knows": "agrees",
+      "opening/country": "kz",
+      "legal/outcome": "acquitted",
+      "legal/notice": "no",
+      "legal/released_on": "2025-05",
+      "legal/charge": ["expression"],
+      "legal/pending": "no",
+      "needs/areas": ["none"],
+      "needs/ill_treated": "no",
+      "needs/note": NOTE,
+    });
+    const review = await toReview(chat, "phone", "keep");
+
+    // The thread stops (a crash, an out-of-memory kill) with a seal in hand: that seal fails
+    // plainly, not silently, and nothing was stored…
+    const inHand = sealer!.seal(
+      { node: "x", answers: {}, versions: {}, step: 0 },
+      { code: "QDM-TEST-0001", created: "2026-11-27T10:00:00Z", language: "kk", retentionDays: 30 },
+    );
+    await (sealer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(inHand).rejects.toThrow("the sealing thread stopped");
+    expect(readdirSync(out)).toEqual([]);
+    // …and the person's "Send" starts a new thread and sends the case, once.
+    await chat.pressData(review.send, review.id);
+    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.messages().find((m) => m.text.includes("QDM-"))!.text)![0];
+    expect(readdirSync(out).sort()).toEqual(["kz_compensation", "kz_review", "triage"]);
+    for (const [dir, who] of [
+      ["triage", "triage"],
+      ["kz_compensation", "kz-compensation"],
+    ] as const) {
+      const file = readFileSync(join(out, dir, `referral-${code}.qadam`), "utf8");
+      expect(file).not.toContain(PHONE);
+      const dossier = parseDossier(open(parseEnvelope(file), key(who)).plaintext);
+      expect(dossier.contact).toEqual({ how: "phone", detail: PHONE });
+      expect(dossier.note).toBe(NOTE);
+      expect(dossier.language).toBe("kk");
+      // The texts the thread wrote are the bot's own: the person's answer, in Kazakh.
+      expect(renderDossierText(dossier, "kk")).toContain(chat.bot.app.deps.i18n.getFixedT("kk")("legal:outcome.options.acquitted"));
+    }
+    expect(() => open(parseEnvelope(readFileSync(join(out, "triage", `referral-${code}.qadam`), "utf8")), key("uz-defence"))).toThrow(
+      "not_addressed",
+    );
   });
 });
 

@@ -93,10 +93,15 @@ export class ThreadSealer implements Sealer {
   }
 
   private start(): Worker {
-    // Under tsx (the local chat, the tests) the worker is TypeScript: it needs tsx's loader too.
-    const ts = this.script.pathname.endsWith(".ts");
-    const execArgv = ts && !process.execArgv.some((a) => a.includes("tsx")) ? [...process.execArgv, "--import", "tsx"] : undefined;
-    const w = new Worker(this.script, { workerData: this.setup, ...(execArgv ? { execArgv } : {}) });
+    // From dist/ the worker is plain JavaScript. From source (tsx, vitest) it is TypeScript, which
+    // Node 20 will not start as a worker, even with tsx's loader in execArgv: a line of JavaScript
+    // registers tsx (a dev dependency, as running the source needs anyway) and imports it.
+    const w = this.script.pathname.endsWith(".ts")
+      ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(this.script.href)}); });`, {
+          eval: true,
+          workerData: this.setup,
+        })
+      : new Worker(this.script, { workerData: this.setup });
     w.unref();
     w.on("message", (r: Reply) => this.settle(r));
     w.on("error", (e) => {
