@@ -12,7 +12,9 @@
  *   median and spread. Open loop: 500 updates/s offered, latency from each update's scheduled time,
  *   3 runs interleaved (1 with --quick), the median run's p99 and the spread.
  * - Step cost (step 40 / step 5), Redis commands per update, the stored session after the full path,
- *   the "Send" that seals and queues the referral, and three-recipient seals of the real dossier.
+ *   the "Send" that seals and queues the referral (one alone: its time and Redis commands; 200 chats
+ *   pressing it at once, 20 in flight: Sends per second), and three-recipient seals of a real-size
+ *   dossier, as the bot seals (OpenSSL's bulk steps, referrals/native.ts).
  *
  * What is timed is the compiled tree (dist/), as production runs it; it is rebuilt first if stale.
  *
@@ -39,6 +41,7 @@ const { loadConfig } = await built<typeof import("../src/config.js")>("config.js
 const { decodeButton } = await built<typeof import("../src/flow/codec.js")>("flow/codec.js");
 const { createLogger } = await built<typeof import("../src/logger.js")>("logger.js");
 const { seal } = await built<typeof import("../src/referrals/envelope.js")>("referrals/envelope.js");
+const { nativeBulk } = await built<typeof import("../src/referrals/native.js")>("referrals/native.js");
 const { newSigningSeed, signingKeyFromSeed } = await built<typeof import("../src/referrals/keys.js")>("referrals/keys.js");
 const { FakeTelegram } = await built<typeof import("../src/telegram/fake-api.js")>("telegram/fake-api.js");
 
@@ -60,6 +63,8 @@ const env = {
   REFERRALS_PER_DAY: "100",
   REFERRALS_PER_HOUR: "10000",
   REFERRALS_DIR: "/tmp/qadam-bench-referrals",
+  // As on Telegram, where it is the default: dossiers are sealed on a worker thread.
+  SEAL_THREAD: "on",
 };
 
 async function qadam(): Promise<App> {
@@ -335,7 +340,9 @@ const stepRatio = stepAt(40) / stepAt(5);
 let sessionBytes = 0;
 for (const key of await probe.keys("qadam:s:*")) sessionBytes = Math.max(sessionBytes, await probe.strlen(key));
 
-// "Send": dossier, seal, store, queue, receipt — after the path, one chat at a time.
+// "Send": dossier, seal, store, queue, receipt. Chats walk the path to the review screen, then
+// press "Send": first one at a time (the time one Send takes, and its Redis commands), then many
+// at once, as when many people send in the same moment (Sends per second: the goal's figure).
 const SENDS = quick ? 10 : 60;
 const sendTimes: number[] = [];
 const s0 = await commandCount(probe);
@@ -347,9 +354,32 @@ for (let i = 0; i < SENDS; i++) {
   sendTimes.push(performance.now() - t);
 }
 const sendCommands = ((await commandCount(probe)) - s0 - SENDS * path.length * commandsPerUpdate) / SENDS;
+const CONCURRENT = 20;
+const BURST = quick ? 40 : 200;
+/** `chats` people at the review screen press "Send" at once, `CONCURRENT` in flight at a time. Sends per second. */
+async function sendBurst(chats: number): Promise<number> {
+  const ids = Array.from({ length: chats }, () => nextChat++);
+  await Promise.all(
+    ids.map(async (c) => {
+      for (const u of path) await q(forChat(u, c, nextUpdate++));
+    }),
+  );
+  let k = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENT }, async () => {
+      while (k < ids.length) await q(forChat(send, ids[k++] as number, nextUpdate++));
+    }),
+  );
+  return chats / ((performance.now() - t0) / 1000);
+}
+const burstRates: number[] = [];
+for (let r = 0; r < (quick ? 1 : 3); r++) burstRates.push(await sendBurst(BURST));
 const sent = (await probe.keys("qadam:r:*")).length;
-if (sent < SENDS) throw new Error(`only ${sent} of ${SENDS} "Send" presses made a referral: the replayed path is not the recorded one`);
-const sendsPerSecond = 1000 / median(sendTimes);
+const expected = SENDS + BURST * burstRates.length;
+if (sent < expected)
+  throw new Error(`only ${sent} of ${expected} "Send" presses made a referral: the replayed path is not the recorded one`);
+const sendsPerSecond = median(burstRates);
 
 // Three-recipient seals of a real-size dossier (20 KB).
 const recipients = [0, 1, 2].map(() => sodium.crypto_box_keypair());
@@ -363,6 +393,7 @@ while (performance.now() - e0 < (quick ? 300 : 1500)) {
     { code: "QDM-0000-0000", created: "2026-11-27T00:00:00Z", country: "kz" },
     recipients.map((k, i) => ({ name: `r${i}`, publicKey: k.publicKey })),
     signer,
+    nativeBulk,
   );
   seals++;
 }
@@ -395,10 +426,16 @@ const rows: { figure: string; floor?: string; qadam: string; goal: string; ok: b
   { figure: "stored session after the full path", qadam: `${sessionBytes} B`, goal: "≤ 1,536 B", ok: sessionBytes <= 1536 },
   { figure: "three-recipient seals of a 20 KB dossier /s", qadam: sealsPerSecond.toFixed(0), goal: "≥ 1,000", ok: sealsPerSecond >= 1000 },
   {
-    figure: `"Send" (dossier, seal, store, queue) /s; Redis commands`,
-    qadam: `${sendsPerSecond.toFixed(0)}; ${sendCommands.toFixed(0)}`,
+    figure: `"Send" (dossier, seal, store, queue) /s, ${BURST} at once, median of ${burstRates.length} (spread)`,
+    qadam: `${sendsPerSecond.toFixed(0)} (${spread(burstRates)})`,
     goal: "≥ 300",
     ok: sendsPerSecond >= 300,
+  },
+  {
+    figure: `one "Send" alone: median time; its Redis commands`,
+    qadam: `${median(sendTimes).toFixed(1)} ms; ${sendCommands.toFixed(0)}`,
+    goal: "(say how many)",
+    ok: true,
   },
 ];
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`;

@@ -17,7 +17,8 @@ import {
   signingKeyFromSeed,
   toB64,
 } from "../src/referrals/keys.js";
-import { hchacha20, hsalsa20, nativeBulk } from "../src/referrals/native.js";
+import { hsalsa20, nativeBulk } from "../src/referrals/native.js";
+import { hchacha20 } from "../src/referrals/xchacha.js";
 
 beforeAll(async () => {
   await sodium.ready;

@@ -2,7 +2,7 @@
  * Session values at rest: encrypted, bound to their key, readable after a key rotation, and an
  * unreadable value means a fresh start rather than a crash.
  */
-import { deflateRawSync } from "node:zlib";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { MemorySessionStorage } from "grammy";
 import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -88,6 +88,61 @@ describe("encrypted session storage", () => {
     const old = `v2.k1.${Buffer.concat([nonce, ct]).toString("base64url")}`;
     expect(decryptValue(ring, "qadam:s:wide", old)).toBe(value);
     expect(decryptValue(ring, "qadam:s:wide", encryptValue(ring, "qadam:s:wide", value))).toBe(value);
+  });
+
+  it("seals what libsodium opens as documented: nonce, then ciphertext, bound to format, key id and storage key", () => {
+    const ring = parseKeyring(newKeyEntry("k1"));
+    const value = JSON.stringify({ lang: "uz-Cyrl", note: "Ўғлим қамоқда эди" });
+    const sealed = encryptValue(ring, "qadam:s:x", value);
+    const body = Buffer.from(sealed.split(".")[2]!, "base64url");
+    const packed = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      body.subarray(24),
+      "qadam-session|v2|k1|qadam:s:x",
+      body.subarray(0, 24),
+      ring.current.key,
+    );
+    expect(inflateRawSync(packed).toString("utf8")).toBe(value);
+    // A flipped bit anywhere is refused, as libsodium refuses it.
+    for (const at of [0, 23, 24, body.length - 1]) {
+      const bad = Buffer.from(body);
+      bad[at] = (bad[at] as number) ^ 1;
+      expect(decryptValue(ring, "qadam:s:x", `v2.k1.${bad.toString("base64url")}`)).toBeInstanceOf(Error);
+    }
+  });
+
+  it("reads back its own last write without decrypting, yet never a stale one: another instance's write, a delete, an expiry", async () => {
+    const ring = parseKeyring(newKeyEntry("k1"));
+    const inner = new MemorySessionStorage<string>();
+    const a = new EncryptedStorage<{ n: number; list?: number[] }>(inner, ring);
+    const b = new EncryptedStorage<{ n: number }>(inner, ring);
+    await a.write("qadam:s:c", { n: 1, list: [1] });
+    const first = (await a.read("qadam:s:c"))!;
+    first.list!.push(2); // a session is changed in place by the bot: the next read is a fresh copy
+    expect(await a.read("qadam:s:c")).toEqual({ n: 1, list: [1] });
+    await b.write("qadam:s:c", { n: 2 }); // another instance, same Redis
+    expect(await a.read("qadam:s:c")).toEqual({ n: 2 });
+    await a.write("qadam:s:c", { n: 3 });
+    inner.delete("qadam:s:c"); // expired in Redis
+    expect(await a.read("qadam:s:c")).toBeUndefined();
+    await a.write("qadam:s:c", { n: 4 });
+    await b.delete("qadam:s:c");
+    expect(await a.read("qadam:s:c")).toBeUndefined();
+    // A tampered value is refused, even right after this process wrote the original.
+    await a.write("qadam:s:c", { n: 5 });
+    const stored = inner.read("qadam:s:c")!;
+    inner.write("qadam:s:c", `${stored.slice(0, -2)}${stored.endsWith("A") ? "B" : "A"}${stored.slice(-1)}`);
+    expect(await a.read("qadam:s:c")).toBeUndefined();
+  });
+
+  it("keeps at most its bound of plain values, oldest out first", async () => {
+    const ring = parseKeyring(newKeyEntry("k1"));
+    const inner = new MemorySessionStorage<string>();
+    const store = new EncryptedStorage<number>(inner, ring, () => {}, 3);
+    for (let i = 0; i < 10; i++) await store.write(`qadam:s:${i}`, i);
+    const recent = (store as unknown as { recent: Map<string, unknown> }).recent;
+    expect([...recent.keys()]).toEqual(["qadam:s:7", "qadam:s:8", "qadam:s:9"]);
+    for (let i = 0; i < 10; i++) expect(await store.read(`qadam:s:${i}`)).toBe(i);
   });
 
   it("explains a malformed key setting", () => {

@@ -7,10 +7,7 @@
  * so the server may use OpenSSL; the lawyers' offline page only opens, with libsodium, and never
  * loads this module (it uses `node:crypto`).
  *
- * - XChaCha20-Poly1305 (IETF) is ChaCha20-Poly1305 (RFC 8439) under a subkey: the subkey is
- *   HChaCha20(key, first 16 bytes of the nonce), the nonce is 4 zero bytes and the nonce's last 8
- *   (draft-irtf-cfrg-xchacha, §2.3). OpenSSL has ChaCha20-Poly1305, not HChaCha20, which is written
- *   here: one ChaCha20 core without the final addition, run once per seal.
+ * - XChaCha20-Poly1305 (IETF): xchacha.ts.
  * - Ed25519 signatures are deterministic (RFC 8032): OpenSSL and libsodium give the same bytes for
  *   the same seed and message. libsodium's 64-byte private key is the seed then the public key.
  *
@@ -23,50 +20,12 @@
  * tests/envelope.test.ts checks each against libsodium: the same bytes where the output is
  * deterministic, and libsodium opening what this seals where it is not.
  */
-import { createCipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import sodium from "libsodium-wrappers";
 import type { Bulk } from "./envelope.js";
+import { xchachaEncrypt } from "./xchacha.js";
 
 const rotl = (x: number, n: number) => (x << n) | (x >>> (32 - n));
-
-/** HChaCha20: a 32-byte subkey from a 32-byte key and a 16-byte input. */
-export function hchacha20(key: Uint8Array, input: Uint8Array): Uint8Array {
-  const k = new DataView(key.buffer, key.byteOffset, 32);
-  const n = new DataView(input.buffer, input.byteOffset, 16);
-  // "expand 32-byte k", the key, the input: ChaCha20's state with the input where counter and nonce go.
-  const s = new Uint32Array(16);
-  s.set([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
-  for (let i = 0; i < 8; i++) s[4 + i] = k.getUint32(i * 4, true);
-  for (let i = 0; i < 4; i++) s[12 + i] = n.getUint32(i * 4, true);
-  const qr = (a: number, b: number, c: number, d: number) => {
-    s[a] = (s[a] as number) + (s[b] as number);
-    s[d] = rotl((s[d] as number) ^ (s[a] as number), 16);
-    s[c] = (s[c] as number) + (s[d] as number);
-    s[b] = rotl((s[b] as number) ^ (s[c] as number), 12);
-    s[a] = (s[a] as number) + (s[b] as number);
-    s[d] = rotl((s[d] as number) ^ (s[a] as number), 8);
-    s[c] = (s[c] as number) + (s[d] as number);
-    s[b] = rotl((s[b] as number) ^ (s[c] as number), 7);
-  };
-  for (let round = 0; round < 10; round++) {
-    qr(0, 4, 8, 12);
-    qr(1, 5, 9, 13);
-    qr(2, 6, 10, 14);
-    qr(3, 7, 11, 15);
-    qr(0, 5, 10, 15);
-    qr(1, 6, 11, 12);
-    qr(2, 7, 8, 13);
-    qr(3, 4, 9, 14);
-  }
-  const out = new Uint8Array(32);
-  const o = new DataView(out.buffer);
-  for (let i = 0; i < 4; i++) {
-    o.setUint32(i * 4, s[i] as number, true);
-    o.setUint32(16 + i * 4, s[12 + i] as number, true);
-  }
-  s.fill(0);
-  return out;
-}
 
 /** HSalsa20: a 32-byte key from a 32-byte key and a 16-byte input (what crypto_box_beforenm does after X25519). */
 export function hsalsa20(key: Uint8Array, input: Uint8Array): Uint8Array {
@@ -144,22 +103,6 @@ function sealTo(message: Uint8Array, publicKey: Uint8Array): Uint8Array {
   }
 }
 
-/** XChaCha20-Poly1305 (IETF), combined: the ciphertext, then the 16-byte tag — as libsodium writes it. */
-function encrypt(message: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
-  const subkey = hchacha20(key, nonce.subarray(0, 16));
-  try {
-    const iv = new Uint8Array(12);
-    iv.set(nonce.subarray(16, 24), 4);
-    const cipher = createCipheriv("chacha20-poly1305", subkey, iv, { authTagLength: 16 });
-    cipher.setAAD(ad, { plaintextLength: message.length });
-    const head = cipher.update(message);
-    const tail = cipher.final();
-    return Buffer.concat([head, tail, cipher.getAuthTag()]);
-  } finally {
-    subkey.fill(0);
-  }
-}
-
 /** PKCS#8 for an Ed25519 seed (RFC 8410): this prefix, then the 32-byte seed. */
 const PKCS8_ED25519 = Buffer.from("302e020100300506032b657004220420", "hex");
 /** The bot has one signing key: its OpenSSL form is made once, not on every seal. */
@@ -177,4 +120,4 @@ function signDetached(message: Uint8Array, privateKey: Uint8Array): Uint8Array {
 }
 
 /** The server's bulk steps for `seal` (see `Bulk` in envelope.ts). */
-export const nativeBulk: Bulk = { encrypt, sign: signDetached, sealTo };
+export const nativeBulk: Bulk = { encrypt: xchachaEncrypt, sign: signDetached, sealTo };

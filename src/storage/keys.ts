@@ -10,7 +10,24 @@ import { createHmac } from "node:crypto";
 
 export const SESSION_PREFIX = "qadam:s:";
 
-/** The session id for a chat: stable for the same secret, meaningless without it. */
+/**
+ * The session id for a chat: stable for the same secret, meaningless without it. Asked on every
+ * update (and again for the owner of a referral): an HMAC each time was 3% of an update, so the
+ * ids of recent chats are kept (bounded), per secret.
+ */
 export function sessionId(secret: string, chatId: number | string): string {
-  return createHmac("sha256", secret).update(String(chatId)).digest("base64url").slice(0, 32);
+  let ids = idsBySecret.get(secret);
+  if (!ids) {
+    ids = new Map();
+    idsBySecret.set(secret, ids);
+  }
+  const chat = String(chatId);
+  let id = ids.get(chat);
+  if (id === undefined) {
+    if (ids.size >= 10_000) ids.clear();
+    id = createHmac("sha256", secret).update(chat).digest("base64url").slice(0, 32);
+    ids.set(chat, id);
+  }
+  return id;
 }
+const idsBySecret = new Map<string, Map<string, string>>();
