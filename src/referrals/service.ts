@@ -230,9 +230,10 @@ export interface SealMeta {
   contact?: string;
 }
 
-/** A sealed referral: the envelope, the staff's record of it, and who it goes to. */
+/** A sealed referral: the envelope (and its text, as stored and sent), the staff's record of it, and who it goes to. */
 export interface Sealed {
   envelope: Envelope;
+  text: string;
   record: ReferralRecord;
   recipients: string[];
 }
@@ -260,7 +261,7 @@ export async function sendReferral(
   const already = svc.store.envelope(meta.code);
   already.catch(() => undefined); // awaited below, where a failure is thrown
   const { owner, ...sealMeta } = meta;
-  const { envelope, record, recipients } = svc.sealer ? await svc.sealer.seal(state, sealMeta) : sealFor(svc, state, sealMeta);
+  const { envelope, text, record, recipients } = svc.sealer ? await svc.sealer.seal(state, sealMeta) : sealFor(svc, state, sealMeta);
   const stored = await already;
   const kept = stored ? await svc.store.get(meta.code) : undefined;
   if (stored && kept) {
@@ -271,7 +272,7 @@ export async function sendReferral(
     );
     return { envelope, record: kept, fresh: false };
   }
-  await svc.store.create(record, JSON.stringify(envelope), owner);
+  await svc.store.create(record, text, owner);
   // Once the case is kept, the rest at once: the figures, the contact, the deliveries. If one
   // fails, the Send fails as before; pressing "Send" again finds the case stored and only
   // dispatches again (a delivery job's id makes a repeat a no-op).
@@ -321,7 +322,8 @@ export function sealFor(
     relay: meta.contact !== undefined,
     relayed: 0,
   };
-  return { envelope, record, recipients: everyone.map((x) => x.id) };
+  // Written out here, where the sealing runs (a worker thread, see sealer.ts), not on the bot's thread.
+  return { envelope, text: JSON.stringify(envelope), record, recipients: everyone.map((x) => x.id) };
 }
 
 /**

@@ -130,7 +130,24 @@ function fromHash(code: string, h: Record<string, string>): ReferralRecord | und
 const HIT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`;
-type ScriptedRedis = Redis & { qadamHit(key: string, seconds: number): Promise<number> };
+/**
+ * A new case, all at once (as MULTI did, in one command instead of nine): its record, its place
+ * in the list of cases, its envelope, and its owner's list, each with the referrals' expiry.
+ * KEYS: record, cases, envelope, owner; ARGV: seconds, code, created (ms), envelope, field, value…
+ */
+const CREATE = `local ttl = ARGV[1]
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('SET', KEYS[3], ARGV[4], 'EX', ttl)
+redis.call('SADD', KEYS[4], ARGV[2])
+redis.call('EXPIRE', KEYS[4], ttl)
+return 1`;
+type ScriptedRedis = Redis & {
+  qadamHit(key: string, seconds: number): Promise<number>;
+  qadamCreate(...keysThenArgs: (string | number)[]): Promise<number>;
+};
 
 export class RedisReferralStore implements ReferralStore {
   constructor(
@@ -138,20 +155,22 @@ export class RedisReferralStore implements ReferralStore {
     private readonly ttlSeconds: number,
   ) {
     if (!("qadamHit" in redis)) redis.defineCommand("qadamHit", { numberOfKeys: 1, lua: HIT });
+    if (!("qadamCreate" in redis)) redis.defineCommand("qadamCreate", { numberOfKeys: 4, lua: CREATE });
   }
 
   async create(rec: ReferralRecord, envelope: string, owner: string): Promise<void> {
     const { code, ...rest } = rec;
-    await this.redis
-      .multi()
-      .hset(`qadam:r:${code}`, toHash(rest))
-      .expire(`qadam:r:${code}`, this.ttlSeconds)
-      .zadd("qadam:cases", String(Date.parse(rec.created) || 0), code)
-      .expire("qadam:cases", this.ttlSeconds)
-      .set(`qadam:e:${code}`, envelope, "EX", this.ttlSeconds)
-      .sadd(`qadam:o:${owner}`, code)
-      .expire(`qadam:o:${owner}`, this.ttlSeconds)
-      .exec();
+    await (this.redis as ScriptedRedis).qadamCreate(
+      `qadam:r:${code}`,
+      "qadam:cases",
+      `qadam:e:${code}`,
+      `qadam:o:${owner}`,
+      this.ttlSeconds,
+      code,
+      String(Date.parse(rec.created) || 0),
+      envelope,
+      ...Object.entries(toHash(rest)).flat(),
+    );
   }
 
   async get(code: string): Promise<ReferralRecord | undefined> {

@@ -193,9 +193,12 @@ function answersHash(ctx: QadamContext, state: InterviewState): string {
   const note = refOf(ctx.deps.flows, "note");
   const said = Object.entries(state.answers)
     .filter(([ref]) => ref !== note && ctx.deps.flows.nodes.get(ref)?.flow !== referral)
-    .sort(([a], [b]) => a.localeCompare(b));
+    .sort(([a], [b]) => byLocale(a, b));
   return createHash("sha256").update(JSON.stringify(said)).digest("base64url").slice(0, 16);
 }
+
+/** `localeCompare`'s order (the same default collator), without making it on every call. */
+const byLocale = new Intl.Collator().compare;
 
 /** "Send again?": yes sends (the review screen's send option, pressed now); no leaves it. */
 pm.callbackQuery(CALLBACKS.again.yes, async (ctx) => {
