@@ -105,6 +105,8 @@ async function main(): Promise<number> {
     10 * 60_000,
   );
   reminders.unref();
+  // The sealing thread (SEAL_THREAD) loads its content now that updates are coming in.
+  app.deps.referrals.sealer?.warm();
   logger.info(
     { bot: app.bot.botInfo.username, mode: webhook ? "webhook" : "long polling", ops: opsPort ? `${config.OPS_HOST}:${opsPort}` : "off" },
     "Qadam is running on Telegram",

@@ -50,7 +50,7 @@ export function serveSealing(
   });
 }
 
-/** The bot's side: one worker, started at once, started again if it ever stops. */
+/** The bot's side: one worker, started by `warm()` or the first seal, started again if it ever stops. */
 export class ThreadSealer implements Sealer {
   private worker: Worker | undefined;
   private nextId = 1;
@@ -66,8 +66,15 @@ export class ThreadSealer implements Sealer {
       timeoutMs?: number;
       onError?: (e: Error) => void;
     } = {},
-  ) {
-    this.worker = this.start();
+  ) {}
+
+  /**
+   * Starts the thread now rather than at the first seal (which would wait for its content to
+   * load). The bot calls it once it is taking updates: started any earlier, the thread's loading
+   * competed with the bot's own for the machine's cores and delayed its first getUpdates.
+   */
+  warm(): void {
+    if (!this.closed) this.worker ??= this.start();
   }
 
   seal(state: InterviewState, meta: SealMeta): Promise<Sealed> {

@@ -241,6 +241,8 @@ export interface Sealed {
 /** Builds and seals dossiers (all CPU, no I/O): on this thread, or on a worker (see sealer.ts). */
 export interface Sealer {
   seal(state: InterviewState, meta: SealMeta): Promise<Sealed>;
+  /** Gets ready for the first seal (a thread loads its content), without waiting for it. */
+  warm(): void;
   close(): Promise<void>;
 }
 
