@@ -17,7 +17,7 @@ import { triageOf, type UrgencyRule } from "../triage/rules.js";
 import type { StatsStore } from "../triage/stats.js";
 import type { Dispatcher } from "./delivery.js";
 import { type Dossier, HEADINGS } from "./dossier.js";
-import { type Envelope, parseEnvelope, seal } from "./envelope.js";
+import { parseEnvelope, seal } from "./envelope.js";
 import { fromB64 } from "./keys.js";
 import { nativeBulk } from "./native.js";
 import { type Directory, matchPartners, type Partner } from "./partners.js";
@@ -230,9 +230,9 @@ export interface SealMeta {
   contact?: string;
 }
 
-/** A sealed referral: the envelope (and its text, as stored and sent), the staff's record of it, and who it goes to. */
+/** A sealed referral: the envelope's text (as stored and sent), the staff's record of it, and who it goes to. */
 export interface Sealed {
-  envelope: Envelope;
+  /** Only the text crosses from a sealing thread: the bot stores and sends it, and never reads it. */
   text: string;
   record: ReferralRecord;
   recipients: string[];
@@ -247,7 +247,7 @@ export interface Sealer {
 }
 
 /**
- * Seals, stores (ciphertext only) and dispatches a referral; returns its envelope. Sending a code
+ * Seals, stores (ciphertext only) and dispatches a referral; returns its record. Sending a code
  * that is already stored only dispatches it again (the delivery jobs are idempotent): a second
  * press of "Send" after a failure never makes a second case.
  */
@@ -257,13 +257,13 @@ export async function sendReferral(
   meta: SealMeta & {
     owner: string;
   },
-): Promise<{ envelope: Envelope; record: ReferralRecord; fresh: boolean }> {
+): Promise<{ record: ReferralRecord; fresh: boolean }> {
   // Whether the code is stored already is asked first and answered while the dossier is built and
   // sealed (all CPU): one round trip less to wait for. A second press (rare) only wastes that work.
   const already = svc.store.envelope(meta.code);
   already.catch(() => undefined); // awaited below, where a failure is thrown
   const { owner, ...sealMeta } = meta;
-  const { envelope, text, record, recipients } = svc.sealer ? await svc.sealer.seal(state, sealMeta) : sealFor(svc, state, sealMeta);
+  const { text, record, recipients } = svc.sealer ? await svc.sealer.seal(state, sealMeta) : sealFor(svc, state, sealMeta);
   const stored = await already;
   const kept = stored ? await svc.store.get(meta.code) : undefined;
   if (stored && kept) {
@@ -272,7 +272,7 @@ export async function sendReferral(
       meta.code,
       envelope.header.recipients.map((x) => x.name),
     );
-    return { envelope, record: kept, fresh: false };
+    return { record: kept, fresh: false };
   }
   await svc.store.create(record, text, owner);
   // Once the case is kept, the rest at once: the figures, the contact, the deliveries. If one
@@ -283,7 +283,7 @@ export async function sendReferral(
     meta.contact ? svc.store.setContact(meta.code, meta.contact) : undefined,
     svc.dispatcher.dispatch(meta.code, recipients),
   ]);
-  return { envelope, record, fresh: true };
+  return { record, fresh: true };
 }
 
 /** The dossier, sealed to its recipients, and the staff's record of it: no I/O. */
@@ -325,7 +325,7 @@ export function sealFor(
     relayed: 0,
   };
   // Written out here, where the sealing runs (a worker thread, see sealer.ts), not on the bot's thread.
-  return { envelope, text: JSON.stringify(envelope), record, recipients: everyone.map((x) => x.id) };
+  return { text: JSON.stringify(envelope), record, recipients: everyone.map((x) => x.id) };
 }
 
 /**
