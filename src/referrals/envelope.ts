@@ -73,9 +73,8 @@ const signedBytes = (e: Pick<Envelope, "header" | "nonce" | "ciphertext" | "keys
 
 /**
  * The costly steps of a seal: the two that run over the whole dossier, and each recipient's
- * sealed key. libsodium's by default (this module also
- * runs in the lawyers' offline page); the server passes Node's own, which give the same bytes
- * (`nativeBulk` in native.ts).
+ * sealed key. libsodium's by default (this module also runs in the lawyers' offline page); the
+ * server passes Node's own, which give the same bytes (`nativeBulk` in native.ts).
  */
 export interface Bulk {
   /** XChaCha20-Poly1305 (IETF), combined: ciphertext then tag. */

@@ -9,7 +9,7 @@
  *
  * The worker loads the same content, partners file and signing key as the bot (see
  * src/seal-worker.ts) and runs the same `sealFor`; only plain values cross: the answers and
- * `SealMeta` in, the envelope, the record and the recipients out. One worker: a seal is a few
+ * `SealMeta` in, the envelope's text, the record and the recipients out. One worker: a seal is a few
  * milliseconds, and the bot's thread still has the rest of each Send and every other update to do.
  * (Piscina would pool several; it brings an optional native dependency for thread priority, and
  * one thread with a queue needs no pool.)
@@ -79,11 +79,14 @@ export class ThreadSealer implements Sealer {
 
   seal(state: InterviewState, meta: SealMeta): Promise<Sealed> {
     if (this.closed) return Promise.reject(new Error("the sealer is closed"));
-    const worker = this.worker ?? this.start();
-    this.worker = worker;
+    const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     return new Promise<Sealed>((resolve, reject) => {
-      const timer = setTimeout(() => this.settle({ id, error: "sealing took too long" }), this.opts.timeoutMs ?? 10_000);
+      // A thread that is this late is stuck: it is stopped, and the next seal starts another.
+      const timer = setTimeout(() => {
+        this.settle({ id, error: "sealing took too long" });
+        if (this.worker === worker) void worker.terminate();
+      }, this.opts.timeoutMs ?? 10_000);
       this.pending.set(id, { resolve, reject, timer });
       // A worker with nothing to do does not keep the process alive; one with a seal to finish does.
       worker.ref();
