@@ -79,7 +79,8 @@ export class ThreadSealer implements Sealer {
 
   seal(state: InterviewState, meta: SealMeta): Promise<Sealed> {
     if (this.closed) return Promise.reject(new Error("the sealer is closed"));
-    const worker = (this.worker ??= this.start());
+    this.worker ??= this.start();
+    const worker = this.worker;
     const id = this.nextId++;
     return new Promise<Sealed>((resolve, reject) => {
       // A thread that is this late is stuck: it is stopped, and the next seal starts another.
