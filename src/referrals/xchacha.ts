@@ -11,7 +11,7 @@
  *
  * tests/envelope.test.ts checks it against libsodium.
  */
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import { createCipheriv } from "node:crypto";
 
 const rotl = (x: number, n: number) => (x << n) | (x >>> (32 - n));
 
@@ -65,24 +65,6 @@ export function xchachaEncrypt(message: Uint8Array, ad: Uint8Array, nonce: Uint8
     const head = cipher.update(message);
     const tail = cipher.final();
     return Buffer.concat([head, tail, cipher.getAuthTag()]);
-  } finally {
-    subkey.fill(0);
-  }
-}
-
-/** Opens what `xchachaEncrypt` (or libsodium) sealed; throws if the tag does not match. */
-export function xchachaDecrypt(sealed: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer {
-  if (sealed.length < 16) throw new Error("ciphertext too short");
-  const subkey = hchacha20(key, nonce.subarray(0, 16));
-  try {
-    const iv = new Uint8Array(12);
-    iv.set(nonce.subarray(16, 24), 4);
-    const body = sealed.subarray(0, sealed.length - 16);
-    const decipher = createDecipheriv("chacha20-poly1305", subkey, iv, { authTagLength: 16 });
-    decipher.setAAD(ad, { plaintextLength: body.length });
-    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-    const head = decipher.update(body);
-    return Buffer.concat([head, decipher.final()]);
   } finally {
     subkey.fill(0);
   }
