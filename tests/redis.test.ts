@@ -209,6 +209,45 @@ describe("sessions in Redis", () => {
   });
 });
 
+describe("referral limits on Redis", () => {
+  it("a person in Kazakhstan allowed one referral a day sends one; a second press counts against no limit; a second case is refused, and only the day's count grew", async () => {
+    const now = Date.parse("2026-11-27T10:00:00Z");
+    const b = await testBot({ REDIS_URL: redis.url, REFERRALS_PER_DAY: "1" }, "2026-11-27", { now: () => new Date(now) });
+    bots.push(b);
+    const chat = new Chat(b, 700_060, "en");
+    await chat.startIn("en");
+    await walkToResult(chat, b.app.deps.flows, { "opening/who": "self", "opening/country": "kz", "legal/outcome": "acquitted" });
+    const code = await sendThroughQadam(chat);
+    expect(code).toMatch(/^QDM-/);
+    const probe = new Redis(redis.url);
+    const owner = b.app.deps.referrals.ownerId(700_060);
+    const day = `qadam:lim:o:${owner}:2026-11-27`;
+    const hour = "qadam:lim:g:2026-11-27T10";
+    expect([await probe.get(day), await probe.get(hour)]).toEqual(["1", "1"]);
+    const ttl = await probe.ttl(day);
+    expect(ttl).toBeGreaterThan(86_000);
+    expect(ttl).toBeLessThanOrEqual(86_400);
+    // "Send" pressed again for the stored case (after a failure): found, and nothing counted.
+    const limits = [
+      { key: `o:${owner}:2026-11-27`, seconds: 86_400, max: 1 },
+      { key: "g:2026-11-27T10", seconds: 3_600, max: 100 },
+    ];
+    expect(await b.app.deps.referrals.store.admit(code, limits)).toEqual({ stored: true, counts: [] });
+    expect([await probe.get(day), await probe.get(hour)]).toEqual(["1", "1"]);
+    // A second case the same day: refused in words; the hour's count stops at the day's.
+    await chat.say("/restart");
+    await chat.press("common:restart.yes");
+    await chat.press("common:buttons.continue");
+    await chat.press("opening:consent.options.agree");
+    await walkToResult(chat, b.app.deps.flows, { "opening/who": "self", "opening/country": "kz", "needs/areas": ["money"] });
+    await sendThroughQadam(chat);
+    expect(chat.last()).toBe(chat.t("referral:limit.day", { count: 1 }));
+    expect([await probe.get(day), await probe.get(hour)]).toEqual(["2", "1"]);
+    expect(await b.app.deps.referrals.store.byOwner(owner)).toHaveLength(1);
+    probe.disconnect();
+  });
+});
+
 describe("the delivery queue's keys", () => {
   it("each dispatch gives the queue's keys and its jobs the referrals' lifetime (those Qadam never makes, once an hour), and every key expires", async () => {
     // A Redis of its own: no worker of another test may take these jobs.

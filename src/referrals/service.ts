@@ -256,13 +256,15 @@ export async function sendReferral(
   state: InterviewState,
   meta: SealMeta & {
     owner: string;
+    /** What the caller found already (`ReferralStore.admit`): false spares asking the store again. */
+    stored?: boolean;
   },
 ): Promise<{ record: ReferralRecord; fresh: boolean }> {
   // Whether the code is stored already is asked first and answered while the dossier is built and
   // sealed (all CPU): one round trip less to wait for. A second press (rare) only wastes that work.
-  const already = svc.store.envelope(meta.code);
+  const already = meta.stored === false ? Promise.resolve(undefined) : svc.store.envelope(meta.code);
   already.catch(() => undefined); // awaited below, where a failure is thrown
-  const { owner, ...sealMeta } = meta;
+  const { owner, stored: _, ...sealMeta } = meta;
   const { text, record, recipients } = svc.sealer ? await svc.sealer.seal(state, sealMeta) : sealFor(svc, state, sealMeta);
   const stored = await already;
   const kept = stored ? await svc.store.get(meta.code) : undefined;

@@ -85,6 +85,25 @@ export interface ReferralStore {
   contact(code: string): Promise<string | undefined>;
   /** Counts one more event under `key` in a window of `seconds` (for limits); returns the count so far. */
   hit(key: string, seconds: number): Promise<number>;
+  /**
+   * Before a "Send", in one round trip: whether `code` is stored already (a second press after a
+   * failure, which counts against no limit); if not, one more event under each limit in turn (as
+   * `hit`), stopping after the first that goes over its `max`.
+   */
+  admit(code: string | undefined, limits: readonly Limit[]): Promise<Admission>;
+}
+
+/** A count in a window (see `hit`), and the most it may reach. */
+export interface Limit {
+  key: string;
+  seconds: number;
+  max: number;
+}
+
+/** What `admit` found: a case already stored, or the counts of the limits it counted (in order). */
+export interface Admission {
+  stored: boolean;
+  counts: number[];
 }
 
 /** Record ↔ Redis hash fields (all strings). */
@@ -144,8 +163,22 @@ redis.call('SET', KEYS[3], ARGV[4], 'EX', ttl)
 redis.call('SADD', KEYS[4], ARGV[2])
 redis.call('EXPIRE', KEYS[4], ttl)
 return 1`;
+/**
+ * `admit`: KEYS: the record, then a key per limit; ARGV: a (seconds, max) pair per limit. Returns
+ * {1} for a stored case, else {0, count…}: each limit counted as HIT does, the last one over.
+ */
+const ADMIT = `if redis.call('EXISTS', KEYS[1]) == 1 then return {1} end
+local out = {0}
+for i = 2, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2 * i - 3]) end
+  out[i] = n
+  if n > tonumber(ARGV[2 * i - 2]) then break end
+end
+return out`;
 type ScriptedRedis = Redis & {
   qadamHit(key: string, seconds: number): Promise<number>;
+  qadamAdmit(numKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   qadamCreate(...keysThenArgs: (string | number)[]): Promise<number>;
 };
 
@@ -155,6 +188,7 @@ export class RedisReferralStore implements ReferralStore {
     private readonly ttlSeconds: number,
   ) {
     if (!("qadamHit" in redis)) redis.defineCommand("qadamHit", { numberOfKeys: 1, lua: HIT });
+    if (!("qadamAdmit" in redis)) redis.defineCommand("qadamAdmit", { lua: ADMIT });
     if (!("qadamCreate" in redis)) redis.defineCommand("qadamCreate", { numberOfKeys: 4, lua: CREATE });
   }
 
@@ -257,6 +291,13 @@ export class RedisReferralStore implements ReferralStore {
     // One command, not MULTI, INCR, EXPIRE, EXEC: a "Send" asks two of these.
     return Number(await (this.redis as ScriptedRedis).qadamHit(`qadam:lim:${key}`, seconds));
   }
+
+  async admit(code: string | undefined, limits: readonly Limit[]): Promise<Admission> {
+    // A record key no case can have stands in when there is no code yet ("qadam:r:" alone).
+    const keys = [`qadam:r:${code ?? ""}`, ...limits.map((l) => `qadam:lim:${l.key}`)];
+    const out = await (this.redis as ScriptedRedis).qadamAdmit(keys.length, ...keys, ...limits.flatMap((l) => [l.seconds, l.max]));
+    return { stored: out[0] === 1, counts: out.slice(1).map(Number) };
+  }
 }
 
 /** The same, in memory: for the local chat, where nothing outlives the process anyway. */
@@ -340,5 +381,14 @@ export class MemoryReferralStore implements ReferralStore {
     const next = h && h.until > now ? { n: h.n + 1, until: h.until } : { n: 1, until: now + seconds * 1000 };
     this.hits.set(key, next);
     return next.n;
+  }
+  async admit(code: string | undefined, limits: readonly Limit[]): Promise<Admission> {
+    if (code !== undefined && this.recs.has(code)) return { stored: true, counts: [] };
+    const counts: number[] = [];
+    for (const l of limits) {
+      counts.push(await this.hit(l.key, l.seconds));
+      if ((counts.at(-1) as number) > l.max) break;
+    }
+    return { stored: false, counts };
   }
 }

@@ -54,13 +54,25 @@ async function sendIfArrived(
   if (!ctx.chat) return false;
   const owner = refs.ownerId(ctx.chat.id);
   const now = refs.now();
-  // "Send" pressed again for a case already stored (after a failure): no question, no limit.
-  const retrying = ctx.session.pendingCode ? (await refs.store.get(ctx.session.pendingCode)) !== undefined : false;
   const hash = answersHash(ctx, result.state);
-  if (!retrying) {
-    // The same answers sent again within a day: ask first (a double send is usually a mistake).
-    const last = ctx.session.sent;
-    if (last && last.hash === hash && now.getTime() - Date.parse(last.at) < 86_400_000 && ctx.session.again !== hash) {
+  // The same answers sent again within a day: ask first (a double send is usually a mistake).
+  const last = ctx.session.sent;
+  const askAgain = last && last.hash === hash && now.getTime() - Date.parse(last.at) < 86_400_000 && ctx.session.again !== hash;
+  // "Send" pressed again for a case already stored (after a failure): no question, no limit.
+  // Otherwise the limits: so many a day per account; so many an hour for the whole bot, with a
+  // word to the staff. Both questions in one round trip (`admit`).
+  const today = now.toISOString().slice(0, 10);
+  const hour = now.toISOString().slice(0, 13);
+  const { limits } = ctx.deps;
+  const pending = ctx.session.pendingCode;
+  const admission = askAgain
+    ? { stored: pending ? (await refs.store.get(pending)) !== undefined : false, counts: [] }
+    : await refs.store.admit(pending, [
+        { key: `o:${owner}:${today}`, seconds: 86_400, max: limits.perDay },
+        { key: `g:${hour}`, seconds: 3_600, max: limits.perHour },
+      ]);
+  if (!admission.stored) {
+    if (askAgain) {
       await send(
         ctx,
         tr(ctx, "referral:again.ask", { code: last.code }),
@@ -71,16 +83,13 @@ async function sendIfArrived(
       );
       return true;
     }
-    // Limits: so many a day per account; so many an hour for the whole bot, with a word to the staff.
-    const today = now.toISOString().slice(0, 10);
-    if ((await refs.store.hit(`o:${owner}:${today}`, 86_400)) > ctx.deps.limits.perDay) {
-      await send(ctx, tr(ctx, "referral:limit.day", { count: ctx.deps.limits.perDay }));
+    const [day = 0, global = 0] = admission.counts;
+    if (day > limits.perDay) {
+      await send(ctx, tr(ctx, "referral:limit.day", { count: limits.perDay }));
       return true;
     }
-    const hour = now.toISOString().slice(0, 13);
-    const global = await refs.store.hit(`g:${hour}`, 3_600);
-    if (global > ctx.deps.limits.perHour) {
-      if (global === ctx.deps.limits.perHour + 1) await ctx.deps.desk.alert("staff:alert.busy", { count: ctx.deps.limits.perHour });
+    if (global > limits.perHour) {
+      if (global === limits.perHour + 1) await ctx.deps.desk.alert("staff:alert.busy", { count: limits.perHour });
       await send(ctx, tr(ctx, "referral:limit.busy"));
       return true;
     }
@@ -96,6 +105,7 @@ async function sendIfArrived(
       language: ctx.lang,
       owner,
       retentionDays: ctx.deps.retentionDays,
+      stored: admission.stored,
       ...(contact ? { contact } : {}),
     });
     // The staff chat hears of a new case once; a second press of "Send" finds it announced.
