@@ -65,7 +65,8 @@ export async function buildApp(
   // No auto-pipelining: it batched the session reads and writes of busy moments (a little more
   // throughput at 200 chats at once), but its Pipeline objects were the largest share of what
   // outlived young garbage collections in `npm run bench`, and the p99 at 500 updates/s was
-  // steadier without it (README, Speed).
+  // steadier without it (README, Speed). What is sent in the same turn still leaves in one
+  // write, through a corked socket (`coalesceWrites`, in connectRedis).
   const redis = config.REDIS_URL ? connectRedis(config, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
   // While Redis is down ioredis retries without end: say so once a minute, not on every try.
   let quietUntil = 0;

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeliveryDeps, QueueDispatcher } from "../src/referrals/delivery.js";
+import { connectRedis } from "../src/storage/redis.js";
 import { Chat, type TestBot, testBot } from "./helpers/chat.js";
 import { sendThroughQadam, walkToResult } from "./helpers/profile.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
@@ -206,6 +207,47 @@ describe("sessions in Redis", () => {
     expect(all()).toHaveLength(answered + 1);
     expect(all().at(-1)).not.toBe(slow);
     probe.disconnect();
+  });
+});
+
+describe("the connection to Redis", () => {
+  /** Counts the socket's writes (a system call each): one `_write` per lone chunk, one `_writev` per corked batch. */
+  function countWrites(r: Redis): { writes: number } {
+    const socket = r.stream as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const counted = { writes: 0 };
+    for (const name of ["_write", "_writev"]) {
+      const real = socket[name]!;
+      socket[name] = function (this: unknown, ...a: unknown[]) {
+        counted.writes++;
+        return real.apply(this, a);
+      };
+    }
+    return counted;
+  }
+
+  it("what many chats ask in the same moment leaves in one write, answered in order, and again after Redis restarts", async () => {
+    const r = connectRedis({ REDIS_URL: redis.url }, { maxRetriesPerRequest: 3 });
+    await r.ping();
+    const asked = async () => {
+      const counted = countWrites(r);
+      const keys = Array.from({ length: 20 }, (_, i) => `qadam:test:coalesce:${i}`);
+      await Promise.all(keys.map((k, i) => r.set(k, String(i), "EX", 60)));
+      const values = await Promise.all(keys.map((k) => r.get(k)));
+      expect(values).toEqual(keys.map((_, i) => String(i)));
+      return counted.writes;
+    };
+    // 20 SETs in one turn, then 20 GETs in one turn: two writes, not forty.
+    expect(await asked()).toBe(2);
+    // A command alone is written at once, as before.
+    const alone = countWrites(r);
+    expect(await r.incr("qadam:test:coalesce:n")).toBe(1);
+    expect(alone.writes).toBe(1);
+    // Redis restarts: ioredis reconnects on a new socket, which is corked the same way.
+    await redis.down();
+    await redis.up();
+    await new Promise<void>((ok) => (r.status === "ready" ? ok() : r.once("ready", () => ok())));
+    expect(await asked()).toBe(2);
+    r.disconnect();
   });
 });
 

@@ -17,6 +17,7 @@ import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logger.js";
 import type { DeliveryOutcome } from "../ops/metrics.js";
+import { coalesceWrites } from "../storage/redis.js";
 import type { Directory, Partner, Transport } from "./partners.js";
 import type { ReferralStore } from "./store.js";
 
@@ -233,9 +234,10 @@ export class QueueDispatcher implements Dispatcher {
     /** lockMs: how soon a job whose worker lost Redis mid-way is taken up again (BullMQ's lock and stall check; 30 s by default). */
     private readonly opts: { baseDelayMs?: number; keepSeconds: number; lockMs?: number } = { keepSeconds: 30 * 86_400 },
   ) {
-    // The events stream is kept short: it holds job ids (referral codes) and times.
+    // The events stream is kept short: it holds job ids (referral codes) and times. A Send adds a
+    // job per recipient at once: their commands leave in one write (coalesceWrites).
     this.queue = new Queue<DeliveryJob>(QUEUE, {
-      connection: this.own(redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false })),
+      connection: this.own(coalesceWrites(redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false }))),
       streams: { events: { maxLen: 50 } },
     });
     this.queue.on("error", (e) => deps.logger.warn({ err: e.message }, "delivery queue"));
