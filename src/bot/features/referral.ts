@@ -32,6 +32,8 @@ function referralParams(ctx: QadamContext, state: InterviewState): void {
   const node = ctx.deps.flows.nodes.get(state.node);
   if (!node || node.flow !== flowOf(ctx.deps.flows, "referral").id) return;
   if (node.type === "choice" && node.review) ctx.session.pendingCode ??= newReceiptCode();
+  // The end of the flow (the receipt, or "not now") names no one: the matching is left undone.
+  if (node.type === "end") return;
   const r = recipientsFor(refs.flows, refs.cards, refs.directory, state.answers, ctx.lang);
   // Each organisation by its name in the person's language, where the partners file gives one.
   const lines = [r.triage, ...r.partners].map((o) => `• ${escapeHtml(nameIn(o, ctx.lang))}`);
