@@ -30,7 +30,8 @@ async function main(): Promise<number> {
     const interactive = Boolean(process.stdin.isTTY);
     // Logs would mix with the chat: only warnings and worse, on stderr.
     const logger = createLogger(config.LOG_LEVEL ?? "warn");
-    const app = await buildApp(config, logger, { botInfo: LOCAL_BOT });
+    // With REDIS_URL, deliveries go through the queue, as on Telegram: this process runs its worker.
+    const app = await buildApp(config, logger, { botInfo: LOCAL_BOT, startWorker: true });
     const ops = config.OPS_PORT ? await listen(opsServer(app, logger), config.OPS_HOST, config.OPS_PORT) : undefined;
     // The local chat signs with a key made for this run: its verify key goes beside the files, so
     // they can be opened and checked as a lawyer would (referral:open --verify, lawyer:page --verify).
@@ -48,6 +49,10 @@ async function main(): Promise<number> {
       interactive,
       ...(languageCode ? { languageCode } : {}),
     });
+    // A referral sent on the last line is delivered before the chat ends (with Redis, by the queue's worker).
+    const left = await app.dispatcher.settle(15_000);
+    if (left > 0)
+      console.error(`Qadam: ${left} deliveries are still queued in Redis; they go out when a worker runs again (npm start, or the bot).`);
     await closeServer(ops);
     await app.close();
     if (!interactive && lines === 0) {

@@ -2,16 +2,17 @@
  * The bot on real Redis (a throwaway redis-server per file): resuming after a restart, what a
  * Redis dump would reveal (nothing readable), real expiry, and a Redis crash in mid-interview.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeliveryDeps, QueueDispatcher } from "../src/referrals/delivery.js";
 import { connectRedis } from "../src/storage/redis.js";
-import { Chat, type TestBot, testBot } from "./helpers/chat.js";
+import { Chat, TEST_KEYS, TEST_SECRET, type TestBot, testBot } from "./helpers/chat.js";
 import { sendThroughQadam, walkToResult } from "./helpers/profile.js";
 import { dumpAll, TestRedis } from "./helpers/redis.js";
+import { runWithInput } from "./helpers/spawn.js";
 
 let redis: TestRedis;
 const bots: TestBot[] = [];
@@ -288,6 +289,29 @@ describe("referral limits on Redis", () => {
     expect(await b.app.deps.referrals.store.byOwner(owner)).toHaveLength(1);
     probe.disconnect();
   });
+});
+
+describe("the local chat on Redis", () => {
+  it("an NGO tester runs the local chat against Redis: the referral sent on the last line is in the partners' folders when the chat ends", async () => {
+    const out = join(dir, "local-chat-referrals");
+    // English; me; Kazakhstan; acquitted; no notice; May 2025; "words"; nothing pending; no needs;
+    // ill-treatment: no; a note; send to a lawyer; agree; by phone; the number; delete my answers; send.
+    const lines = ["/start", "1", "1", "1", "1", "1", "1", "1", "2", "05.2025", "1", "6", "2", "1", "9", "10", "1", "2", "Call me"];
+    const input = `${[...lines, "1", "1", "2", "+7 701 555 12 34", "2", "1"].join("\n")}\n`;
+    // A database of its own: the queue holds nothing from the other stories here.
+    const chat = await runWithInput(input, {
+      REDIS_URL: `${redis.url}/5`,
+      SESSION_KEYS: TEST_KEYS,
+      SESSION_SECRET: TEST_SECRET,
+      REFERRALS_DIR: out,
+    });
+    expect(chat.stderr).not.toContain("still queued");
+    expect(chat.code).toBe(0);
+    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.stdout)?.[0];
+    expect(code).toBeDefined();
+    for (const folder of ["triage", "kz_compensation", "kz_review"])
+      expect(readdirSync(join(out, folder))).toEqual([`referral-${code}.qadam`]);
+  }, 60_000);
 });
 
 describe("the delivery queue's keys", () => {

@@ -201,6 +201,11 @@ export interface Dispatcher {
   healthy(): boolean;
   /** For /metrics: jobs by state (none without a queue). */
   depth(): Promise<Record<string, number>>;
+  /**
+   * Waits, at most `ms`, until no delivery is waiting or under way; returns how many still are.
+   * The local chat calls it before it exits, so that a referral sent on its last line arrives.
+   */
+  settle(ms: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -334,6 +339,16 @@ export class QueueDispatcher implements Dispatcher {
     return this.queue.getJobCounts("waiting", "active", "delayed", "failed");
   }
 
+  async settle(ms: number): Promise<number> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const c = await this.queue.getJobCounts("waiting", "active", "prioritized");
+      const left = (c["waiting"] ?? 0) + (c["active"] ?? 0) + (c["prioritized"] ?? 0);
+      if (left === 0 || Date.now() >= until) return left;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
@@ -388,6 +403,11 @@ export class DirectDispatcher implements Dispatcher {
 
   async depth(): Promise<Record<string, number>> {
     return {};
+  }
+
+  /** Each delivery ran before `dispatch` returned: nothing is left. */
+  async settle(): Promise<number> {
+    return 0;
   }
 
   async close(): Promise<void> {}
