@@ -23,9 +23,7 @@
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import sodium from "libsodium-wrappers";
 import type { Bulk } from "./envelope.js";
-import { xchachaEncrypt } from "./xchacha.js";
-
-const rotl = (x: number, n: number) => (x << n) | (x >>> (32 - n));
+import { rotl, xchachaEncrypt } from "./xchacha.js";
 
 /** HSalsa20: a 32-byte key from a 32-byte key and a 16-byte input (what crypto_box_beforenm does after X25519). */
 export function hsalsa20(key: Uint8Array, input: Uint8Array): Uint8Array {

@@ -13,7 +13,8 @@
  */
 import { createCipheriv } from "node:crypto";
 
-const rotl = (x: number, n: number) => (x << n) | (x >>> (32 - n));
+/** A 32-bit left rotation (both ciphers' quarter-rounds use it). */
+export const rotl = (x: number, n: number) => (x << n) | (x >>> (32 - n));
 
 /** HChaCha20: a 32-byte subkey from a 32-byte key and a 16-byte input. */
 export function hchacha20(key: Uint8Array, input: Uint8Array): Uint8Array {
