@@ -10,7 +10,7 @@
  *   button, fed the same updates.
  * - Throughput: 200 chats at once; floor and Qadam interleaved (A B A B), 5 rounds (2 with --quick),
  *   median and spread. Open loop: 500 updates/s offered, latency from each update's scheduled time,
- *   3 runs interleaved (1 with --quick), the median run's p99 and the spread.
+ *   5 runs interleaved (1 with --quick), the median run's p99 and the spread.
  * - Step cost (step 40 / step 5), Redis commands per update, the stored session after the full path,
  *   the "Send" that seals and queues the referral (one alone: its time and Redis commands; 200 chats
  *   pressing it at once, 20 in flight: Sends per second), and three-recipient seals of a real-size
@@ -50,7 +50,8 @@ const ROUNDS = quick ? 2 : 5;
 const CHATS = quick ? 40 : 200;
 const OPEN_RATE = 500;
 const OPEN_SECONDS = quick ? 1 : 4;
-const OPEN_RUNS = quick ? 1 : 3;
+const OPEN_RUNS = quick ? 1 : 5;
+const BURSTS = quick ? 1 : 5;
 
 const redis = await TestRedis.start();
 const env = {
@@ -304,7 +305,7 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const ratio = median(qadamRates) / median(floorRates);
 
-// Latency, floor and Qadam interleaved, 3 runs (1 with --quick): a single stall of the machine
+// Latency, floor and Qadam interleaved, 5 runs (1 with --quick; the issue asks for ≥ 5): a single stall of the machine
 // (tens of ms on a shared VM) lifts a whole run's p99, so the median run is the figure, with the spread.
 const floorOpen: number[][] = [];
 const qadamOpen: number[][] = [];
@@ -374,7 +375,7 @@ async function sendBurst(chats: number): Promise<number> {
   return chats / ((performance.now() - t0) / 1000);
 }
 const burstRates: number[] = [];
-for (let r = 0; r < (quick ? 1 : 3); r++) burstRates.push(await sendBurst(BURST));
+for (let r = 0; r < BURSTS; r++) burstRates.push(await sendBurst(BURST));
 const sent = (await probe.keys("qadam:r:*")).length;
 const expected = SENDS + BURST * burstRates.length;
 if (sent < expected)
@@ -405,13 +406,16 @@ probe.disconnect();
 await redis.down();
 
 const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
-const rows: { figure: string; floor?: string; qadam: string; goal: string; ok: boolean }[] = [
+/** Every run's figure, for the JSON file: the median alone hides how far apart the runs were. */
+const round1 = (xs: number[]) => xs.map((x) => Math.round(x * 10) / 10);
+const rows: { figure: string; floor?: string; qadam: string; goal: string; ok: boolean; runs?: { floor?: number[]; qadam: number[] } }[] = [
   {
     figure: `updates/s, ${CHATS} chats at once (median of ${ROUNDS}; spread)`,
     floor: `${median(floorRates).toFixed(0)} (${spread(floorRates)})`,
     qadam: `${median(qadamRates).toFixed(0)} (${spread(qadamRates)})`,
     goal: "≥ 0.2× the floor",
     ok: ratio >= 0.2,
+    runs: { floor: round1(floorRates), qadam: round1(qadamRates) },
   },
   { figure: "Qadam ÷ floor", qadam: `${ratio.toFixed(3)}×`, goal: "≥ 0.2×", ok: ratio >= 0.2 },
   {
@@ -420,6 +424,7 @@ const rows: { figure: string; floor?: string; qadam: string; goal: string; ok: b
     qadam: latency(qadamOpen).text,
     goal: "≤ 10 ms",
     ok: latency(qadamOpen).p99 <= 10,
+    runs: { floor: round1(floorOpen.map((l) => pct(l, 0.99))), qadam: round1(qadamOpen.map((l) => pct(l, 0.99))) },
   },
   { figure: "step 40 ÷ step 5 (median time)", qadam: `${stepRatio.toFixed(2)}`, goal: "≤ 1.2", ok: stepRatio <= 1.2 },
   { figure: "Redis commands per update", qadam: commandsPerUpdate.toFixed(2), goal: "≤ 2", ok: commandsPerUpdate <= 2 },
@@ -430,6 +435,7 @@ const rows: { figure: string; floor?: string; qadam: string; goal: string; ok: b
     qadam: `${sendsPerSecond.toFixed(0)} (${spread(burstRates)})`,
     goal: "≥ 300",
     ok: sendsPerSecond >= 300,
+    runs: { qadam: round1(burstRates) },
   },
   {
     figure: `one "Send" alone: median time; its Redis commands`,
