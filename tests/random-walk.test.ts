@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { loadContent } from "../src/content/load.js";
 import { decodeButton } from "../src/flow/codec.js";
 import { type Input, type Msg, reachable, type Say, startState, step, walk } from "../src/flow/engine.js";
+import { hasAnsweredBefore } from "../src/flow/path.js";
 import { LANGS } from "../src/i18n/index.js";
 
 const { flows, i18n } = loadContent("flows", "locales");
@@ -49,6 +50,8 @@ describe("random walks over the flows", () => {
           // Every answer kept is on the path, or still ahead of it: none from an abandoned branch.
           const { path, at } = walk(flows, state.answers);
           for (const ref of Object.keys(state.answers)) expect(path.includes(ref) || reachable(flows, at).has(ref), ref).toBe(true);
+          // The "Back" button's shortcut agrees with the walk it stands for.
+          expect(hasAnsweredBefore(flows, state.answers, state.node)).toBe(walk(flows, state.answers, state.node).path.length > 0);
         };
         // The buttons on screen: those of the latest question (a pause notice leaves them there).
         let onScreen = says.flatMap((s) => (s.kind === "question" ? s.view.buttons.flat() : []));

@@ -11,7 +11,7 @@ import { SESSION_PREFIX } from "../storage/keys.js";
 import type { ChatTurns } from "../storage/turns.js";
 import { commandMenu } from "./commands.js";
 import { FeatureComposer } from "./composer.js";
-import type { BotDeps, QadamContext, SessionData } from "./context.js";
+import { type BotDeps, QadamBaseContext, type QadamContext, type SessionData } from "./context.js";
 import { help } from "./features/help.js";
 import { interview } from "./features/interview.js";
 import { language, languageGate } from "./features/language.js";
@@ -32,6 +32,7 @@ import { fixedT, tr } from "./text.js";
  */
 export function newBot(o: { token: string; botInfo?: UserFromGetMe; apiRoot?: string }): Bot<QadamContext> {
   return new Bot<QadamContext>(o.token, {
+    ContextConstructor: QadamBaseContext as unknown as new (...args: ConstructorParameters<typeof QadamBaseContext>) => QadamContext,
     ...(o.botInfo ? { botInfo: o.botInfo } : {}),
     ...(o.apiRoot ? { client: { apiRoot: o.apiRoot } } : {}),
   });

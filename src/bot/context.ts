@@ -1,7 +1,8 @@
 /**
  * The one context type every feature of the bot sees, and what the bot is built from.
  */
-import type { Context, SessionFlavor } from "grammy";
+import { Context, type SessionFlavor } from "grammy";
+import type { Chat, Message, User } from "grammy/types";
 import type { i18n } from "i18next";
 import type { InterviewState, StepResult } from "../flow/engine.js";
 import type { FlowSet } from "../flow/model.js";
@@ -98,3 +99,28 @@ export interface QadamFlavor {
 }
 
 export type QadamContext = Context & SessionFlavor<SessionData> & QadamFlavor;
+
+/**
+ * grammY's context, with the message, chat and sender found once per update. grammY looks each up
+ * through a dozen getters on every read, and an update reads them a dozen times (the private-chat
+ * check, the session key, the limit, the features): 3% of an update's CPU (`--cpu-prof`, 30.11).
+ * An update does not change while it is handled, so neither do they.
+ */
+export class QadamBaseContext extends Context {
+  #msg: Message | undefined | typeof UNKNOWN = UNKNOWN;
+  #chat: Chat | undefined | typeof UNKNOWN = UNKNOWN;
+  #from: User | undefined | typeof UNKNOWN = UNKNOWN;
+  override get msg(): Message | undefined {
+    if (this.#msg === UNKNOWN) this.#msg = super.msg;
+    return this.#msg;
+  }
+  override get chat(): Chat | undefined {
+    if (this.#chat === UNKNOWN) this.#chat = super.chat;
+    return this.#chat;
+  }
+  override get from(): User | undefined {
+    if (this.#from === UNKNOWN) this.#from = super.from;
+    return this.#from;
+  }
+}
+const UNKNOWN = Symbol("not looked up yet");

@@ -7,7 +7,7 @@ import type { QadamContext } from "./context.js";
 
 /** Translates for this chat, with the chat's globals (retention; and what the bot set in ctx.params). */
 export function tr(ctx: QadamContext, msg: Msg | string, params?: Msg["params"]): string {
-  return translate(ctx.t, msg, params, globals(ctx));
+  return translate(ctx.t, msg, params, () => globals(ctx));
 }
 
 export function globals(ctx: QadamContext): Record<string, string> {

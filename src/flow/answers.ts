@@ -102,11 +102,27 @@ export function isValid(node: CompiledNode, a: Answer): boolean {
     case "number":
       return typeof v === "number" && v >= node.min && v <= node.max;
     case "date":
-      return typeof v === "string" && parseDate(v.split("-").reverse().join(".")) === v;
+      return typeof v === "string" && isStoredDate(v);
     default:
       return false;
   }
 }
+
+/**
+ * Whether a stored date is one `parseDate` could have made. Asked for every date on the path, several
+ * times per update; the answer for a given text never changes, so it is kept (the texts are dates:
+ * a few thousand distinct ones at most, the map is cleared at 10,000 all the same).
+ */
+function isStoredDate(v: string): boolean {
+  let ok = storedDates.get(v);
+  if (ok === undefined) {
+    if (storedDates.size >= 10_000) storedDates.clear();
+    ok = parseDate(v.split("-").reverse().join(".")) === v;
+    storedDates.set(v, ok);
+  }
+  return ok;
+}
+const storedDates = new Map<string, boolean>();
 
 /** Loops rather than closures: every stored answer on the path is checked several times per update. */
 function hasOption(options: readonly { id: string }[], id: string): boolean {

@@ -41,6 +41,17 @@ export function walk(set: FlowSet, answers: Readonly<Record<string, Answer>>, st
   return { path, at: ref };
 }
 
+/**
+ * Whether any answered node lies before `stopAt` on the path (is there anything to go back to):
+ * `walk(set, answers, stopAt).path.length > 0`, without walking past the first node a person sees.
+ */
+export function hasAnsweredBefore(set: FlowSet, answers: Readonly<Record<string, Answer>>, stopAt: string): boolean {
+  const first = settle(set, set.entry, answers);
+  const node = nodeAt(set, first);
+  const a = answers[first];
+  return first !== stopAt && node.type !== "end" && a !== undefined && isValid(node, a);
+}
+
 /** Where a node leads, given the answers so far. */
 export function nextOf(node: CompiledNode, answers: Readonly<Record<string, Answer>>): string {
   const a = answers[node.ref];

@@ -13,7 +13,7 @@ export type { Button, QuestionView } from "./state.js";
 
 import { successors } from "./graph.js";
 import { type CompiledNode, type FlowSet, isQuestion, isResult, nodeAt, optionsOf } from "./model.js";
-import { walk } from "./path.js";
+import { hasAnsweredBefore } from "./path.js";
 
 /** The context (e.g. "family") that person-related texts use, from the options chosen so far. */
 export function contextOf(set: FlowSet, answers: Readonly<Record<string, Answer>>): string | undefined {
@@ -74,7 +74,7 @@ function questionView(set: FlowSet, s: InterviewState, refresh: boolean): Questi
     buttons.push([btn({ key: "common:buttons.continue" }, { type: "done" })]);
   }
   const final = node.type === "end" && node.final;
-  const hasPath = walk(set, s.answers, s.node).path.length > 0 && !final;
+  const hasPath = !final && hasAnsweredBefore(set, s.answers, s.node);
   const nav: Button[] = [];
   if (hasPath) nav.push(btn({ key: "common:buttons.back" }, { type: "back" }));
   if (isQuestion(node) && !node.required) nav.push(btn({ key: "common:buttons.skip" }, { type: "skip" }));
