@@ -7,7 +7,16 @@ import { MemorySessionStorage } from "grammy";
 import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
-import { cryptoReady, decryptValue, EncryptedStorage, encryptValue, newKeyEntry, parseKeyring } from "../src/storage/cipher.js";
+import {
+  cryptoReady,
+  decryptValue,
+  deflateReused,
+  deflateSession,
+  EncryptedStorage,
+  encryptValue,
+  newKeyEntry,
+  parseKeyring,
+} from "../src/storage/cipher.js";
 import { sessionId } from "../src/storage/keys.js";
 import { connectRedis } from "../src/storage/redis.js";
 
@@ -88,6 +97,19 @@ describe("encrypted session storage", () => {
     const old = `v2.k1.${Buffer.concat([nonce, ct]).toString("base64url")}`;
     expect(decryptValue(ring, "qadam:s:wide", old)).toBe(value);
     expect(decryptValue(ring, "qadam:s:wide", encryptValue(ring, "qadam:s:wide", value))).toBe(value);
+  });
+
+  it("compresses on one reused zlib stream: the same bytes as zlib's own call, for an empty, a full and an oversized session", () => {
+    const full = Buffer.from(JSON.stringify({ lang: "uz-Cyrl", notes: Array.from({ length: 60 }, (_, i) => `жавоб ${i}`) }), "utf8");
+    // Random bytes do not compress: far over the reused stream's 64 KB output, so the plain call takes it.
+    const oversized = Buffer.from(sodium.randombytes_buf(100_000));
+    // On Node 20 and 22 the stream is reused (a Node that changed its zlib stream would fall back).
+    expect(deflateReused).toBe(true);
+    for (const input of [Buffer.alloc(0), full, oversized, full]) {
+      const packed = deflateSession(input);
+      expect(packed.equals(deflateRawSync(input, { windowBits: 12, memLevel: 8, level: 1 }))).toBe(true);
+      expect(inflateRawSync(packed).equals(input)).toBe(true);
+    }
   });
 
   it("seals what libsodium opens as documented: nonce, then ciphertext, bound to format, key id and storage key", () => {

@@ -8,7 +8,7 @@
  */
 
 import { randomFillSync } from "node:crypto";
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { createDeflateRaw, deflateRawSync, inflateRawSync, constants as zlibConstants } from "node:zlib";
 import type { StorageAdapter } from "grammy";
 import sodium from "libsodium-wrappers";
 
@@ -71,20 +71,80 @@ export function newSecret(): string {
 export function encryptValue(keyring: Keyring, storageKey: string, plaintext: string): string {
   const { id, key } = keyring.current;
   const nonce = freshNonce();
-  const packed = deflateRawSync(Buffer.from(plaintext, "utf8"), DEFLATE);
+  const packed = deflateSession(Buffer.from(plaintext, "utf8"));
   const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(packed, ad("v2", id, storageKey), null, nonce, key);
   return `v2.${id}.${Buffer.concat([nonce, ct]).toString("base64url")}`;
 }
 
 /**
- * A session's JSON is a few KB, so a 4 KB window loses nothing while zlib's state per call shrinks
- * from about 256 KB to 32 KB, allocated and freed on every write. Level 1 (zlib's fastest) rather
- * than the default 6: compression was an eighth of a Qadam update's CPU on the bench's Intel
- * machine (`--cpu-prof`, 30.11); level 1 takes about half the time (22 µs against 36–45 µs for
- * the full path's session) for about 50 B more stored (about 1,170 B; the goal is 1,536 B).
- * Reading keeps zlib's default window, which opens every level and window.
+ * A session's JSON is a few KB, so a 4 KB window loses nothing while zlib's state shrinks from
+ * about 256 KB to 32 KB. Level 1 (zlib's fastest) rather than the default 6: about 50 B more
+ * stored (about 1,170 B; the goal is 1,536 B) for 10–15 µs less per write. Reading keeps zlib's
+ * default window, which opens every level and window.
  */
 const DEFLATE = { windowBits: 12, memLevel: 8, level: 1 };
+
+/** zlib's own one-shot call: a new stream, its state allocated, used once, closed. */
+const deflateOnce = (input: Buffer): Buffer => deflateRawSync(input, DEFLATE);
+
+/** The part of Node's zlib stream that `deflateSession` uses (not in Node's public types). */
+interface ZlibInternals {
+  _handle?: {
+    reset(): void;
+    writeSync(flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void;
+  };
+  _writeState?: Uint32Array;
+}
+
+/**
+ * Deflates a session's JSON on one zlib stream kept for the process, reset before each write,
+ * instead of `deflateRawSync`, which makes a stream, allocates zlib's state and frees it every time.
+ * That fixed cost, with its memory cold, was most of the compression's 55–80 µs per update on the
+ * bench machine (a reused stream: 27–36 µs; the same bytes out). It reaches into the stream
+ * (`_handle.writeSync`, as Node's own `deflateRawSync` does), so it checks itself once at start:
+ * if this Node's stream is not shaped as expected, or the bytes differ from `deflateRawSync`'s, the
+ * plain call is used. A session too large for the output buffer takes the plain call too.
+ */
+const reused = reusedDeflate();
+export const deflateSession: (input: Buffer) => Buffer = reused ?? deflateOnce;
+/** Whether this Node's zlib stream could be reused (else each write makes its own). */
+export const deflateReused = reused !== undefined;
+
+function reusedDeflate(): ((input: Buffer) => Buffer) | undefined {
+  try {
+    const stream = createDeflateRaw(DEFLATE) as unknown as ZlibInternals;
+    const handle = stream._handle;
+    const state = stream._writeState;
+    if (!handle || typeof handle.reset !== "function" || typeof handle.writeSync !== "function" || !(state instanceof Uint32Array))
+      return undefined;
+    const out = Buffer.allocUnsafe(64 * 1024);
+    // zlib reports a failure as the stream's error (none is expected from deflating bytes in memory):
+    // from then on, the plain call.
+    let failed = false;
+    (stream as unknown as NodeJS.EventEmitter).on("error", () => {
+      failed = true;
+    });
+    const deflate = (input: Buffer): Buffer => {
+      if (failed) return deflateOnce(input);
+      try {
+        handle.reset();
+        handle.writeSync(zlibConstants.Z_FINISH, input, 0, input.length, out, 0, out.length);
+      } catch {
+        failed = true;
+        return deflateOnce(input);
+      }
+      const [availOut = 0, availIn = 1] = state;
+      // Not finished (the output did not fit): the plain call, which grows its buffer.
+      if (availIn !== 0 || availOut === 0) return deflateOnce(input);
+      return Buffer.from(out.subarray(0, out.length - availOut));
+    };
+    const probe = Buffer.from(JSON.stringify({ check: "deflateSession", answers: ["қазақ", "o‘zbek", "русский"] }).repeat(40), "utf8");
+    if (!deflate(probe).equals(deflateOnce(probe)) || !deflate(Buffer.alloc(0)).equals(deflateOnce(Buffer.alloc(0)))) return undefined;
+    return deflate;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * 24 random bytes, each used once, from a pool filled by one call to the system's CSPRNG per 170
