@@ -386,9 +386,7 @@ const sendsPerSecond = median(burstRates);
 const recipients = [0, 1, 2].map(() => sodium.crypto_box_keypair());
 const signer = signingKeyFromSeed(newSigningSeed());
 const dossier = { answers: Array.from({ length: 200 }, (_, i) => ({ ref: `flow/q${i}`, value: "x".repeat(80) })) };
-const e0 = performance.now();
-let seals = 0;
-while (performance.now() - e0 < (quick ? 300 : 1500)) {
+const sealOnce = () =>
   seal(
     dossier,
     { code: "QDM-0000-0000", created: "2026-11-27T00:00:00Z", country: "kz" },
@@ -396,6 +394,13 @@ while (performance.now() - e0 < (quick ? 300 : 1500)) {
     signer,
     nativeBulk,
   );
+// Warmed first, as the throughput loops are: in the bot, seals run on the sealing thread, so on
+// this thread the code is cold here, and the first second ran at two thirds of the rate after it.
+for (const w0 = performance.now(); performance.now() - w0 < (quick ? 200 : 1000); ) sealOnce();
+const e0 = performance.now();
+let seals = 0;
+while (performance.now() - e0 < (quick ? 300 : 1500)) {
+  sealOnce();
   seals++;
 }
 const sealsPerSecond = seals / ((performance.now() - e0) / 1000);
