@@ -35,6 +35,11 @@ export interface App {
   dispatcher: Dispatcher;
   /** Whether this process runs a delivery worker (/healthz reports it). */
   hasWorker: boolean;
+  /**
+   * Starts the delivery worker, when `startWorker: "later"` was asked for: on Telegram, once the
+   * bot takes updates, so that loading BullMQ is not on the way to the first getUpdates.
+   */
+  startWorker(): void;
   /** For /metrics. */
   metrics: Metrics;
   close(): Promise<void>;
@@ -48,7 +53,8 @@ export async function buildApp(
     sequential?: boolean;
     today?: () => string;
     now?: () => Date;
-    startWorker?: boolean;
+    /** Run a delivery worker in this process: at once (true), or when `App.startWorker` is called ("later"). */
+    startWorker?: boolean | "later";
     retryBaseMs?: number;
     /** Tests: take up a job stalled by a Redis outage sooner than BullMQ's 30 s. */
     lockMs?: number;
@@ -136,7 +142,10 @@ export async function buildApp(
     : new DirectDispatcher(deliveryDeps);
   dispatcherRef.current = dispatcher;
   const hasWorker = Boolean(extra.startWorker && dispatcher instanceof QueueDispatcher);
-  if (hasWorker) (dispatcher as QueueDispatcher).startWorker();
+  const startWorker = () => {
+    if (hasWorker) (dispatcher as QueueDispatcher).startWorker();
+  };
+  if (extra.startWorker === true) startWorker();
   const now = extra.now ?? (() => new Date());
   // The worker's module sits beside this one: seal-worker.js in dist/, seal-worker.ts under tsx.
   const sealer =
@@ -209,6 +218,7 @@ export async function buildApp(
     deps,
     dispatcher,
     hasWorker,
+    startWorker,
     metrics,
     ...(redis ? { redis } : {}),
     close: async () => {

@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   const webhook = config.WEBHOOK_URL && config.WEBHOOK_SECRET ? { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET } : undefined;
   // Long polling: one process, the runner orders each chat. Webhook: perhaps several processes,
   // so each update is taken once and each chat in turn through Redis (storage/turns.ts).
-  const app = await buildApp(config, logger, { sequential: !webhook, shared: Boolean(webhook), startWorker: true });
+  const app = await buildApp(config, logger, { sequential: !webhook, shared: Boolean(webhook), startWorker: "later" });
   // Start only when both are reachable, with bounded tries and a message that names what is not.
   const problem =
     (await reachRedis(app.redis, config.START_ATTEMPTS)) ?? (await reachTelegram(app.bot, config.TELEGRAM_API_ROOT, config.START_ATTEMPTS));
@@ -110,8 +110,10 @@ async function main(): Promise<number> {
     10 * 60_000,
   );
   reminders.unref();
-  // The sealing thread (SEAL_THREAD) loads its content now that updates are coming in.
+  // The sealing thread (SEAL_THREAD) loads its content, and the delivery worker BullMQ, now that
+  // updates are coming in.
   app.deps.referrals.sealer?.warm();
+  app.startWorker();
   logger.info(
     { bot: app.bot.botInfo.username, mode: webhook ? "webhook" : "long polling", ops: opsPort ? `${config.OPS_HOST}:${opsPort}` : "off" },
     "Qadam is running on Telegram",

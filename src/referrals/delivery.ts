@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import type { Job, Queue, Worker } from "bullmq";
 import { type Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logger.js";
@@ -23,6 +23,26 @@ import type { ReferralStore } from "./store.js";
 
 export const QUEUE = "qadam-referrals";
 export const ATTEMPTS = 6;
+
+/**
+ * BullMQ is loaded when the queue or its worker is first needed, not with the rest: loading it
+ * took 0.2–0.3 s, on the way to the bot's first getUpdates (`npm run bench`, start-up). On
+ * Telegram the worker starts once the bot takes updates (`App.startWorker`); a "Send" in the
+ * moment before simply waits for it.
+ */
+let bullmq: Promise<typeof import("bullmq")> | undefined;
+const loadBullmq = () => {
+  bullmq ??= import("bullmq");
+  return bullmq;
+};
+
+/**
+ * A delivery that no retry can mend. BullMQ stops retrying a job whose error has this name (its
+ * own class of the name is not used, so that this module loads without BullMQ).
+ */
+export class UnrecoverableError extends Error {
+  override name = "UnrecoverableError";
+}
 
 export interface DeliveryJob {
   code: string;
@@ -230,7 +250,8 @@ type ExpiringRedis = Redis & { qadamExpire(numKeys: number, ...keysThenSeconds: 
 
 /** The durable queue on Redis, and its worker. */
 export class QueueDispatcher implements Dispatcher {
-  private readonly queue: Queue<DeliveryJob>;
+  private queueMade: Promise<Queue<DeliveryJob>> | undefined;
+  private workerMade: Promise<Worker<DeliveryJob> | undefined> | undefined;
   private worker: Worker<DeliveryJob> | undefined;
 
   constructor(
@@ -239,25 +260,34 @@ export class QueueDispatcher implements Dispatcher {
     /** lockMs: how soon a job whose worker lost Redis mid-way is taken up again (BullMQ's lock and stall check; 30 s by default). */
     private readonly opts: { baseDelayMs?: number; keepSeconds: number; lockMs?: number } = { keepSeconds: 30 * 86_400 },
   ) {
-    // The events stream is kept short: it holds job ids (referral codes) and times. A Send adds a
-    // job per recipient at once: their commands leave in one write (coalesceWrites).
-    this.queue = new Queue<DeliveryJob>(QUEUE, {
-      connection: this.own(coalesceWrites(redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false }))),
-      streams: { events: { maxLen: 50 } },
-    });
-    this.queue.on("error", (e) => deps.logger.warn({ err: e.message }, "delivery queue"));
     // The number of keys is the first argument (no numberOfKeys).
     if (!("qadamExpire" in redis)) redis.defineCommand("qadamExpire", { lua: EXPIRE_ALL });
   }
 
+  /** The queue, made on first use (see loadBullmq). */
+  private queue(): Promise<Queue<DeliveryJob>> {
+    this.queueMade ??= loadBullmq().then(({ Queue }) => {
+      // The events stream is kept short: it holds job ids (referral codes) and times. A Send adds a
+      // job per recipient at once: their commands leave in one write (coalesceWrites).
+      const queue = new Queue<DeliveryJob>(QUEUE, {
+        connection: this.own(coalesceWrites(this.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false }))),
+        streams: { events: { maxLen: 50 } },
+      });
+      queue.on("error", (e) => this.deps.logger.warn({ err: e.message }, "delivery queue"));
+      return queue;
+    });
+    return this.queueMade;
+  }
+
   async dispatch(code: string, recipients: string[]): Promise<void> {
+    const queue = await this.queue();
     // One `add` per recipient, all at once, rather than `addBulk`: BullMQ's bulk add is a plain
     // ioredis pipeline (not atomic either), and making one copies a wrapper for each of BullMQ's
     // fifty-odd scripts, a tenth of a "Send" on the bot's thread (`npm run bench`). A job's id
     // makes a repeated add a no-op, so a Send that failed half-way is simply dispatched again.
     await Promise.all(
       recipients.map((recipient) =>
-        this.queue.add(
+        queue.add(
           "deliver",
           { code, recipient },
           {
@@ -294,7 +324,8 @@ export class QueueDispatcher implements Dispatcher {
     // Its own job id and "sent" marker: a first delivery to this partner (say, before a key was
     // replaced) must not block this one. Like every delivery job, it is gone when the envelope is.
     const grantJob = `ref-${code}-${recipient}-grant-${keyId}`;
-    await this.queue.add(
+    const queue = await this.queue();
+    await queue.add(
       "deliver",
       { code, recipient, grant: keyId },
       {
@@ -308,41 +339,63 @@ export class QueueDispatcher implements Dispatcher {
     await this.expireQueueKeys([grantJob]);
   }
 
-  /** Starts the worker (in the bot process; or separately, any number of them). */
-  startWorker(): Worker<DeliveryJob> {
+  /**
+   * Starts the worker (in the bot process; or separately, any number of them), once BullMQ has
+   * loaded. Until then it counts as healthy: it is starting, not stopped.
+   */
+  startWorker(): void {
+    if (this.workerMade) return;
+    // The queue too, now: /metrics counts its jobs, and a queue first made in the middle of a
+    // Redis outage (a scrape) could leave its start-up hanging and delay a clean stop.
+    // A failure to load is reported by the first dispatch, which awaits the same promise.
+    this.queue().catch(() => {});
     const base = this.opts.baseDelayMs ?? 2000;
-    this.worker = new Worker<DeliveryJob>(QUEUE, async (job: Job<DeliveryJob>) => deliver(this.deps, job.data), {
-      connection: this.own(this.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false })),
-      concurrency: 2,
-      ...(this.opts.lockMs ? { lockDuration: this.opts.lockMs, stalledInterval: this.opts.lockMs } : {}),
-      settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => backoffMs(attemptsMade, err, base) },
-    });
-    this.worker.on("failed", (job, err) => {
-      if (!job) return;
-      const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? ATTEMPTS);
-      this.deps.logger.warn({ job: job.id, attempt: job.attemptsMade, final, err: err.message }, "delivery failed");
-      this.deps.metrics?.delivery(!final ? "retry" : err instanceof MaybeDelivered ? "uncertain" : "failed");
-      if (final)
-        void reportFailure(this.deps, job.data, err instanceof MaybeDelivered).catch((e: Error) =>
-          this.deps.logger.error({ job: job.id, err: e.message }, "could not tell triage"),
-        );
-    });
-    this.worker.on("error", (e) => this.deps.logger.warn({ err: e.message }, "delivery worker"));
-    return this.worker;
+    this.workerMade = loadBullmq()
+      .then(({ Worker }) => {
+        if (this.closed) return undefined;
+        const worker = new Worker<DeliveryJob>(QUEUE, async (job: Job<DeliveryJob>) => deliver(this.deps, job.data), {
+          connection: this.own(this.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false })),
+          concurrency: 2,
+          ...(this.opts.lockMs ? { lockDuration: this.opts.lockMs, stalledInterval: this.opts.lockMs } : {}),
+          settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => backoffMs(attemptsMade, err, base) },
+        });
+        worker.on("failed", (job, err) => {
+          if (!job) return;
+          const final = err.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? ATTEMPTS);
+          this.deps.logger.warn({ job: job.id, attempt: job.attemptsMade, final, err: err.message }, "delivery failed");
+          this.deps.metrics?.delivery(!final ? "retry" : err instanceof MaybeDelivered ? "uncertain" : "failed");
+          if (final)
+            void reportFailure(this.deps, job.data, err instanceof MaybeDelivered).catch((e: Error) =>
+              this.deps.logger.error({ job: job.id, err: e.message }, "could not tell triage"),
+            );
+        });
+        worker.on("error", (e) => this.deps.logger.warn({ err: e.message }, "delivery worker"));
+        this.worker = worker;
+        return worker;
+      })
+      .catch((e: Error) => {
+        this.failedToStart = true;
+        this.deps.logger.error({ err: e.message }, "delivery worker could not start");
+        return undefined;
+      });
   }
+  private closed = false;
+  private failedToStart = false;
 
   healthy(): boolean {
+    if (this.failedToStart) return false;
     return this.worker === undefined || (this.worker.isRunning() && !this.worker.closing);
   }
 
   async depth(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts("waiting", "active", "delayed", "failed");
+    return (await this.queue()).getJobCounts("waiting", "active", "delayed", "failed");
   }
 
   async settle(ms: number): Promise<number> {
     const until = Date.now() + ms;
+    const queue = await this.queue();
     for (;;) {
-      const c = await this.queue.getJobCounts("waiting", "active", "prioritized");
+      const c = await queue.getJobCounts("waiting", "active", "prioritized");
       const left = (c["waiting"] ?? 0) + (c["active"] ?? 0) + (c["prioritized"] ?? 0);
       if (left === 0 || Date.now() >= until) return left;
       await new Promise((r) => setTimeout(r, 50));
@@ -350,8 +403,9 @@ export class QueueDispatcher implements Dispatcher {
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
+    this.closed = true;
+    await (await this.workerMade)?.close();
+    await (await this.queueMade)?.close();
     // BullMQ does not close connections it was given: ours would keep reconnecting.
     for (const c of this.connections.splice(0)) c.disconnect();
   }
