@@ -22,7 +22,6 @@
  * as MISS; the exit code is non-zero only if the bench itself fails (CI runs `--quick` to check it works).
  */
 import { writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Bot, type Context, InlineKeyboard, type SessionFlavor, session, type Transformer } from "grammy";
@@ -32,6 +31,7 @@ import sodium from "libsodium-wrappers";
 import type { App } from "../src/app.js";
 import { TestRedis } from "../tests/helpers/redis.js";
 import { built, ensureBuilt } from "./built.js";
+import { machineName } from "./machine.js";
 
 // The compiled tree, as production runs it (see built.ts).
 ensureBuilt("interview bench");
@@ -452,7 +452,7 @@ const rows: { figure: string; floor?: string; qadam: string; goal: string; ok: b
     ok: true,
   },
 ];
-const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`;
+const machine = machineName();
 console.log(`Qadam beside the floor: ${path.length} updates to the review screen; ${machine}${quick ? " (quick)" : ""}`);
 for (const r of rows)
   console.log(`${r.ok ? "ok  " : "MISS"}  ${r.figure.padEnd(58)} ${(r.floor ?? "").padEnd(22)} ${r.qadam.padEnd(22)} goal ${r.goal}`);

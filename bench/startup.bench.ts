@@ -15,12 +15,13 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { BotApiEmulator } from "../tests/helpers/bot-api-emulator.js";
 import { freePort, TestRedis } from "../tests/helpers/redis.js";
 import { childEnv, telegramEnv } from "../tests/helpers/spawn.js";
 import { ensureBuilt } from "./built.js";
+import { machineName } from "./machine.js";
 
 const quick = process.argv.includes("--quick");
 const RUNS = quick ? 1 : 5;
@@ -131,7 +132,7 @@ const rows = [
 ];
 // Start-up is mostly CPU (module loading, parsing the content): the load average says how busy the
 // machine was, since a shared 2-core machine can double the figure.
-const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${nodeVersion}${process.env["NODE_COMPILE_CACHE"] ? " (compile cache)" : ""}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`;
+const machine = `${machineName(nodeVersion)}${process.env["NODE_COMPILE_CACHE"] ? " (compile cache)" : ""}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`;
 console.log(`Qadam start-up, ${machine}${quick ? " (quick)" : ""}`);
 for (const r of rows) console.log(`${r.ok ? "ok  " : "MISS"}  ${r.figure.padEnd(68)} ${r.qadam.padEnd(26)} ${r.goal && `goal ${r.goal}`}`);
 writeFileSync(
