@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import type { Update } from "grammy/types";
 import sodium from "libsodium-wrappers";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { grant, parseEnvelope, withGrant } from "../src/referrals/envelope.js";
 import { fromB64, parseKeyFile, signingKeyFromSeed } from "../src/referrals/keys.js";
 import { statsCsv, statsTable } from "../src/triage/stats.js";
@@ -370,6 +370,7 @@ describe("who may do what", () => {
 
   it("/queue and /case for staff; the statistics hide counts under 5", async () => {
     const own = await TestRedis.start(); // figures of this story only
+    onTestFinished(() => own.down());
     const b = await bot(own.url);
     const { code } = await person(b, 600_006);
     const staff = new Member(b, ADMIN, STAFF_CHAT);

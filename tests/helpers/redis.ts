@@ -17,6 +17,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Every redis-server this process started and has not stopped: killed when it exits, whatever the cause. */
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const p of running) p.kill("SIGKILL");
+});
+
 export class TestRedis {
   private proc: ChildProcess | undefined;
   /** `dir`: keep data on disk (append-only file), so a restart finds it again, as a real deployment would. */
@@ -40,6 +46,9 @@ export class TestRedis {
     this.proc = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", ...persistence], {
       stdio: "ignore",
     });
+    const proc = this.proc;
+    running.add(proc);
+    proc.once("exit", () => running.delete(proc));
     for (let i = 0; i < 100; i++) {
       const probe = new Redis(this.port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on("error", () => {});
