@@ -2,13 +2,47 @@
  * The tools lawyers and staff run: a key pair for a new lawyer, a referral made in the local chat
  * opened with the command line, a grant for a lawyer who was not a recipient.
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sodium from "libsodium-wrappers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { joinOptionValues } from "../src/cli/args.js";
 import { signingKeyFromSeed, toB64 } from "../src/referrals/keys.js";
 import { runWithInput, tool } from "./helpers/spawn.js";
+
+/**
+ * The local chat, in English: me; Kazakhstan; acquitted; no notice; May 2025; "words"; nothing pending; no needs; the
+ * announced question on ill-treatment: no; a note; send to a lawyer; agree; by phone; the number; delete my answers
+ * after sending; send.
+ */
+const LOCAL_CHAT_INPUT = `${[
+  "/start",
+  "1",
+  "1",
+  "1",
+  "1",
+  "1",
+  "1",
+  "1",
+  "2",
+  "05.2025",
+  "1",
+  "6",
+  "2",
+  "1",
+  "9",
+  "10",
+  "1",
+  "2",
+  "Need a lawyer soon \u001b[2J\u202e",
+  "1",
+  "1",
+  "2",
+  "+7 701 555 12 34",
+  "2",
+  "1",
+].join("\n")}\n`;
 
 const dir = mkdtempSync(join(tmpdir(), "qadam-cli-"));
 /** The bot's signing seed in these stories, and the verify key the NGO would publish for it. */
@@ -42,36 +76,7 @@ describe("tools for lawyers and staff", () => {
 
   it("a referral made in the local chat opens with the partner's key, and with a grant for another lawyer", async () => {
     const out = join(dir, "referrals");
-    // English; me; Kazakhstan; acquitted; no notice; May 2025; "words"; nothing pending; no needs;
-    // the announced question on ill-treatment: no; a note; send to a lawyer; agree; by phone; the number; delete my answers after sending; send.
-    const input = `${[
-      "/start",
-      "1",
-      "1",
-      "1",
-      "1",
-      "1",
-      "1",
-      "1",
-      "2",
-      "05.2025",
-      "1",
-      "6",
-      "2",
-      "1",
-      "9",
-      "10",
-      "1",
-      "2",
-      "Need a lawyer soon \u001b[2J\u202e",
-      "1",
-      "1",
-      "2",
-      "+7 701 555 12 34",
-      "2",
-      "1",
-    ].join("\n")}\n`;
-    const chat = await runWithInput(input, { REFERRALS_DIR: out, SIGNING_KEY });
+    const chat = await runWithInput(LOCAL_CHAT_INPUT, { REFERRALS_DIR: out, SIGNING_KEY });
     expect(chat.code).toBe(0);
     const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.stdout)![0];
     expect(readdirSync(out).sort()).toEqual(["kz_compensation", "kz_review", "triage", "verify-key.txt"]);
@@ -207,5 +212,72 @@ describe("tools for lawyers and staff", () => {
     ]);
     expect(unverified.code).toBe(2);
     expect(unverified.err).toContain("--verify <Qadam verify key>");
+  });
+
+  it('an NGO whose verify key starts with "-" and a lawyer whose key does (one key in 64 each): the tools take them as typed', async () => {
+    // Seeds 0, 1, 2… until the key starts with "-": the same keys every run.
+    const seed = (i: number) => Uint8Array.from({ length: 32 }, (_, k) => (k === 0 ? i & 255 : k === 1 ? i >> 8 : 7));
+    let i = 0;
+    while (!toB64(signingKeyFromSeed(toB64(seed(i))).publicKey).startsWith("-")) i++;
+    const signing = toB64(seed(i));
+    const verify = toB64(signingKeyFromSeed(signing).publicKey);
+    let j = 0;
+    let lawyer = sodium.crypto_box_seed_keypair(seed(j));
+    while (!toB64(lawyer.publicKey).startsWith("-")) lawyer = sodium.crypto_box_seed_keypair(seed(++j));
+    const lawyerFile = join(dir, "dash-lawyer.key");
+    writeFileSync(
+      lawyerFile,
+      JSON.stringify({ type: "qadam-box-key", v: 1, publicKey: toB64(lawyer.publicKey), secretKey: toB64(lawyer.privateKey) }),
+      { mode: 0o600 },
+    );
+
+    const out = join(dir, "dash-referrals");
+    const chat = await runWithInput(LOCAL_CHAT_INPUT, { REFERRALS_DIR: out, SIGNING_KEY: signing });
+    expect(chat.code).toBe(0);
+    const code = /QDM-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(chat.stdout)![0];
+    expect(readFileSync(join(out, "verify-key.txt"), "utf8").trim()).toBe(verify);
+    // The lawyer types the key as the NGO published it, after a space: parseArgs alone refused it as "ambiguous".
+    const file = join(out, "kz_compensation", `referral-${code}.qadam`);
+    const opened = await tool("src/cli/referral-open.ts", [file, "--key", "examples/keys/kz-compensation.secret.json", "--verify", verify]);
+    expect({ code: opened.code, err: opened.err }).toEqual({ code: 0, err: "" });
+    expect(opened.out).toContain(code);
+    // Triage grants the case to the lawyer whose key starts with "-"; the lawyer opens it.
+    const granted = join(dir, "dash-granted.qadam");
+    const g = await tool("src/cli/referral-grant.ts", [
+      join(out, "triage", `referral-${code}.qadam`),
+      "--key",
+      "examples/keys/triage.secret.json",
+      "--verify",
+      verify,
+      "--to",
+      toB64(lawyer.publicKey),
+      "--name",
+      "uz_defence",
+      "--out",
+      granted,
+    ]);
+    expect({ code: g.code, err: g.err }).toEqual({ code: 0, err: expect.any(String) });
+    const viaGrant = await tool("src/cli/referral-open.ts", [granted, "--key", lawyerFile, "--verify", verify, "--lang", "en"]);
+    expect(viaGrant.code).toBe(0);
+    expect(viaGrant.out).toContain(JSON.parse(readFileSync("locales/en/lawyer.json", "utf8")).page.granted);
+
+    // A mistake on the command line: one line that says it, and how the command goes; no stack trace.
+    const missing = await tool("src/cli/referral-open.ts", [file, "--key"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/^Option '--key <value>' argument missing\nUsage: npm run referral:open -- /);
+    expect(missing.err).not.toMatch(/^\s+at /m);
+    const unknown = await tool("src/cli/referral-grant.ts", [file, "--keys", "x"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^Unknown option '--keys'.*\nUsage: npm run referral:grant -- /);
+    // Only a string option's value is joined, and never an option of the tool's own.
+    const options = {
+      verify: { type: "string" as const },
+      out: { type: "string" as const },
+      json: { type: "boolean" as const, short: "j" },
+    };
+    expect(joinOptionValues(["f", "--verify", "-Q3x", "--json"], options)).toEqual(["f", "--verify=-Q3x", "--json"]);
+    expect(joinOptionValues(["--out", "--verify", "k"], options)).toEqual(["--out", "--verify", "k"]);
+    expect(joinOptionValues(["--out", "-j"], options)).toEqual(["--out", "-j"]);
+    expect(joinOptionValues(["--json", "-x", "--verify=-k"], options)).toEqual(["--json", "-x", "--verify=-k"]);
   });
 });

@@ -4,18 +4,21 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { loadContent } from "../content/load.js";
 import { flowToMermaid } from "../flow/mermaid.js";
 import { isLang } from "../i18n/index.js";
+import { toolArgs } from "./args.js";
 
-const { values } = parseArgs({
-  options: {
-    lang: { type: "string", default: "en" },
-    out: { type: "string", default: "docs/flows" },
-    help: { type: "boolean", short: "h" },
+const { values } = toolArgs(
+  {
+    options: {
+      lang: { type: "string", default: "en" },
+      out: { type: "string", default: "docs/flows" },
+      help: { type: "boolean", short: "h" },
+    },
   },
-});
+  "Usage: npm run flows:graph [-- --lang <language>] [--out <folder>] (--help says more)",
+);
 if (values.help) {
   console.log(`npm run flows:graph [-- --lang <language>] [--out <folder>]
 

@@ -5,11 +5,14 @@
  * so both sides know the key was not swapped on the way.
  */
 import { renameSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import sodium from "libsodium-wrappers";
 import { fingerprint, fromB64, keyId, newBoxKeyFile } from "../referrals/keys.js";
+import { toolArgs } from "./args.js";
 
-const { values } = parseArgs({ options: { out: { type: "string" }, force: { type: "boolean", default: false } } });
+const { values } = toolArgs(
+  { options: { out: { type: "string" }, force: { type: "boolean", default: false } } },
+  "Usage: npm run keys:new -- --out <lawyer.key> [--force]",
+);
 if (!values.out) {
   console.error("keys:new: say where to write the secret key: npm run keys:new -- --out lawyer.key");
   process.exit(2);

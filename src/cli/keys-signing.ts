@@ -3,11 +3,11 @@
  * and fingerprint to publish, so lawyers can check that a referral came from this Qadam.
  * With `--show`, prints the verify key of the SIGNING_KEY already set.
  */
-import { parseArgs } from "node:util";
 import sodium from "libsodium-wrappers";
 import { fingerprint, newSigningSeed, signingKeyFromSeed, toB64 } from "../referrals/keys.js";
+import { toolArgs } from "./args.js";
 
-const { values } = parseArgs({ options: { show: { type: "boolean", default: false } } });
+const { values } = toolArgs({ options: { show: { type: "boolean", default: false } } }, "Usage: npm run keys:signing [-- --show]");
 await sodium.ready;
 const seed = values.show ? process.env["SIGNING_KEY"] : newSigningSeed();
 if (!seed) {

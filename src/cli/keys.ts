@@ -3,10 +3,10 @@
  * session key, put a new entry first and keep the old one after it until old sessions expire:
  * SESSION_KEYS=k2:<new>,k1:<old>.
  */
-import { parseArgs } from "node:util";
 import { cryptoReady, newKeyEntry, newSecret } from "../storage/cipher.js";
+import { toolArgs } from "./args.js";
 
-const { values } = parseArgs({ options: { id: { type: "string", default: "k1" } } });
+const { values } = toolArgs({ options: { id: { type: "string", default: "k1" } } }, "Usage: npm run keys:session [-- --id <key name>]");
 await cryptoReady();
 console.log(`SESSION_KEYS=${newKeyEntry(values.id)}`);
 console.log(`SESSION_SECRET=${newSecret()}`);

@@ -4,9 +4,9 @@
  * languages bundled in). Give it to partner lawyers with their key; it never goes online.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import { readLocales } from "../i18n/index.js";
+import { toolArgs } from "./args.js";
 
 export async function buildLawyerPage(localesDir = "locales", verifyKey = ""): Promise<string> {
   const locales = readLocales(localesDir);
@@ -31,7 +31,10 @@ export async function buildLawyerPage(localesDir = "locales", verifyKey = ""): P
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop() ?? "\0")) {
   // --verify: the NGO's verify key, built in, so the page checks who signed every file it opens.
-  const { values } = parseArgs({ options: { out: { type: "string", default: "qadam-open.html" }, verify: { type: "string" } } });
+  const { values } = toolArgs(
+    { options: { out: { type: "string", default: "qadam-open.html" }, verify: { type: "string" } } },
+    "Usage: npm run lawyer:page -- [--verify <Qadam verify key>] [--out <file.html>]",
+  );
   if (values.verify && !/^[A-Za-z0-9_-]{43}$/.test(values.verify)) {
     console.error("--verify must be the 43-character verify key (npm run keys:signing prints it).");
     process.exit(2);

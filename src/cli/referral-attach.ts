@@ -5,7 +5,6 @@
  * deliver it to the partner. The server handles ciphertext only. Needs REDIS_URL.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
 import sodium from "libsodium-wrappers";
 import { ATTEMPTS, QUEUE } from "../referrals/delivery.js";
@@ -14,11 +13,13 @@ import { fromB64, keyId } from "../referrals/keys.js";
 import { loadPartners } from "../referrals/partners.js";
 import { RedisReferralStore } from "../referrals/store.js";
 import { connectRedis } from "../storage/redis.js";
+import { toolArgs } from "./args.js";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { to: { type: "string" } } });
+const USAGE = "Usage: REDIS_URL=… PARTNERS_FILE=… npm run referral:attach -- <granted.qadam> --to <partner id>";
+const { values, positionals } = toolArgs({ allowPositionals: true, options: { to: { type: "string" } } }, USAGE);
 const url = process.env["REDIS_URL"];
 if (!positionals[0] || !values.to || !url) {
-  console.error("Usage: REDIS_URL=… PARTNERS_FILE=… npm run referral:attach -- <granted.qadam> --to <partner id>");
+  console.error(USAGE);
   process.exit(2);
 }
 await sodium.ready;

@@ -5,29 +5,32 @@
  * never sees plaintext: the bot (or staff) delivers the granted file to the new lawyer.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import sodium from "libsodium-wrappers";
 import { explain } from "../lawyer/explain.js";
 import { grant, parseEnvelope, withGrant } from "../referrals/envelope.js";
 import { fingerprint, fromB64, parseKeyFile, publicKey32 } from "../referrals/keys.js";
+import { toolArgs } from "./args.js";
 import { lawyerT } from "./lawyer-i18n.js";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    key: { type: "string" },
-    verify: { type: "string" },
-    to: { type: "string" },
-    name: { type: "string" },
-    out: { type: "string" },
+const USAGE =
+  "Usage: npm run referral:grant -- <referral.qadam> --key <triage.key> --verify <Qadam verify key> --to <lawyer public key> --name <partner id> [--out <file>]\n" +
+  "The verify key is the one the NGO publishes (npm run keys:signing -- --show prints it where SIGNING_KEY is set).";
+const { values, positionals } = toolArgs(
+  {
+    allowPositionals: true,
+    options: {
+      key: { type: "string" },
+      verify: { type: "string" },
+      to: { type: "string" },
+      name: { type: "string" },
+      out: { type: "string" },
+    },
   },
-});
+  USAGE,
+);
 const file = positionals[0];
 if (!file || !values.key || !values.verify || !values.to || !values.name) {
-  console.error(
-    "Usage: npm run referral:grant -- <referral.qadam> --key <triage.key> --verify <Qadam verify key> --to <lawyer public key> --name <partner id> [--out <file>]\n" +
-      "The verify key is the one the NGO publishes (npm run keys:signing -- --show prints it where SIGNING_KEY is set).",
-  );
+  console.error(USAGE);
   process.exit(2);
 }
 await sodium.ready;

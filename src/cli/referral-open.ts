@@ -4,29 +4,32 @@
  * language, or as JSON. Everything happens on the lawyer's machine; nothing is sent anywhere.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import sodium from "libsodium-wrappers";
 import { explain } from "../lawyer/explain.js";
 import { parseDossier, renderDossierText, visible } from "../referrals/dossier.js";
 import { open, parseEnvelope } from "../referrals/envelope.js";
 import { fingerprint, parseKeyFile, pastedKey } from "../referrals/keys.js";
+import { toolArgs } from "./args.js";
 import { lawyerT } from "./lawyer-i18n.js";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    key: { type: "string" },
-    verify: { type: "string" },
-    unverified: { type: "boolean", default: false },
-    lang: { type: "string" },
-    json: { type: "boolean", default: false },
+const USAGE =
+  "Usage: npm run referral:open -- <referral.qadam> --key <your.key> --verify <Qadam verify key> [--lang ru|kk|uz-Latn|uz-Cyrl|en] [--json] [--unverified]";
+const { values, positionals } = toolArgs(
+  {
+    allowPositionals: true,
+    options: {
+      key: { type: "string" },
+      verify: { type: "string" },
+      unverified: { type: "boolean", default: false },
+      lang: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
   },
-});
+  USAGE,
+);
 const file = positionals[0];
 if (!file || !values.key) {
-  console.error(
-    "Usage: npm run referral:open -- <referral.qadam> --key <your.key> --verify <Qadam verify key> [--lang ru|kk|uz-Latn|uz-Cyrl|en] [--json] [--unverified]",
-  );
+  console.error(USAGE);
   process.exit(2);
 }
 await sodium.ready;

@@ -2,15 +2,16 @@
  * `REDIS_URL=… npm run stats [-- --csv]`: referrals by quarter, country and area of need, and the
  * cases kept now by status, from triage metadata only. Every count under 5 is shown as "<5".
  */
-import { parseArgs } from "node:util";
 import { RedisReferralStore } from "../referrals/store.js";
 import { connectRedis } from "../storage/redis.js";
 import { RedisStats, statsCsv, statsTable } from "../triage/stats.js";
+import { toolArgs } from "./args.js";
 
-const { values } = parseArgs({ options: { csv: { type: "boolean", default: false } } });
+const USAGE = "Usage: REDIS_URL=redis://… npm run stats [-- --csv]";
+const { values } = toolArgs({ options: { csv: { type: "boolean", default: false } } }, USAGE);
 const url = process.env["REDIS_URL"];
 if (!url) {
-  console.error("Usage: REDIS_URL=redis://… npm run stats [-- --csv]");
+  console.error(USAGE);
   process.exit(2);
 }
 const redis = connectRedis({ ...process.env, REDIS_URL: url }, { maxRetriesPerRequest: 2 });
